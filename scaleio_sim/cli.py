@@ -1,0 +1,113 @@
+"""``scaleio-sim``: run a simulated ScaleIO REST Gateway until stopped."""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+
+from scaleio_sim import auth
+from scaleio_sim import server
+from scaleio_sim import topology as topology_mod
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog='scaleio-sim',
+        description='A simulated ScaleIO / VxFlex OS / PowerFlex REST Gateway '
+                    '(with its MDM and SDC hosts) for tests and demos.')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default %(default)s)')
+    p.add_argument('--port', type=int, default=0,
+                   help='port to listen on; 0 picks a free one and prints it')
+    p.add_argument('--state-dir',
+                   help='keep the system (records, volume data, SDC host '
+                        'directories, TLS files) here across restarts; '
+                        'default: a temporary directory removed on exit')
+    p.add_argument('--api-version', default=server.DEFAULT_VERSION,
+                   help='gateway API version to behave as, e.g. 2.0, 3.0, '
+                        '3.5, 4.0 (default %(default)s)')
+    p.add_argument('--topology', metavar='FILE',
+                   help='YAML or JSON file with the system id, users, '
+                        'protection domains, storage pools and SDCs; '
+                        'default: the documented default system')
+    p.add_argument('--tls', action='store_true',
+                   help='serve HTTPS with a generated certificate; the CA '
+                        'file to verify it is printed')
+    p.add_argument('--device-mode', choices=('file', 'loop'), default='file',
+                   help='device links point at sparse files, or at loop '
+                        'devices (needs root and losetup; falls back to file '
+                        'with a warning)')
+    p.add_argument('--token-idle-timeout', type=float,
+                   default=auth.DEFAULT_IDLE_TIMEOUT, metavar='SECONDS',
+                   help='a token unused this long expires (default '
+                        '%(default)s)')
+    p.add_argument('--token-max-lifetime', type=float,
+                   default=auth.DEFAULT_MAX_LIFETIME, metavar='SECONDS',
+                   help='a token expires this long after login (default '
+                        '%(default)s)')
+    p.add_argument('--thin-allocated-typo', action='store_true',
+                   help='2.x only: name the thin allocation statistic '
+                        'thinCapacityAllocatedInKm, as some builds did')
+    p.add_argument('--threads', type=int, default=32,
+                   help='worker threads (default %(default)s)')
+    p.add_argument('--ready-file', metavar='FILE',
+                   help='once serving, write a JSON file with url, port, '
+                        'api_url, ca_file, pid and state_dir')
+    p.add_argument('--debug', action='store_true', help='log every request')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    try:
+        topology = (topology_mod.load(args.topology) if args.topology
+                    else None)
+        sim = server.Simulator(
+            host=args.host, port=args.port, api_version=args.api_version,
+            topology=topology, state_dir=args.state_dir, tls=args.tls,
+            device_mode=args.device_mode,
+            token_idle_timeout=args.token_idle_timeout,
+            token_max_lifetime=args.token_max_lifetime,
+            thin_allocated_typo=args.thin_allocated_typo,
+            threads=args.threads)
+        sim.start()
+    except (ValueError, OSError) as e:
+        print('scaleio-sim: %s' % e, file=sys.stderr)
+        return 2
+
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    info = {'url': sim.url, 'api_url': sim.api_url, 'port': sim.port,
+            'ca_file': sim.ca_file, 'pid': os.getpid(),
+            'state_dir': None if sim._own_dir else sim.state_dir,
+            'version': sim.profile.version, 'system_id': sim.mdm.system_id}
+    print('scaleio-sim: serving %s (API %s, system %s)'
+          % (sim.api_url, sim.profile.version, sim.mdm.system_id),
+          flush=True)
+    print('scaleio-sim: port %d' % sim.port, flush=True)
+    if sim.ca_file:
+        print('scaleio-sim: CA file %s' % sim.ca_file, flush=True)
+    if args.ready_file:
+        tmp = args.ready_file + '.new'
+        with open(tmp, 'w') as f:
+            json.dump(info, f)
+        os.replace(tmp, args.ready_file)
+    try:
+        while not done.wait(1):
+            pass
+    finally:
+        sim.stop()
+        if args.ready_file and os.path.exists(args.ready_file):
+            os.unlink(args.ready_file)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,696 @@
+"""The MDM: the simulated system's objects and every rule the gateway enforces.
+
+Plain Python, no HTTP. Every public method either succeeds completely or
+raises :class:`errors.GatewayError` having changed nothing: checks come first,
+then the data plane, then the records. A single lock orders all calls, and
+each successful change is handed to ``store`` (if any) before the lock is
+released, so concurrent clients never lose an update.
+"""
+
+import functools
+import threading
+import time
+
+from scaleio_sim import capacity
+from scaleio_sim import errors
+from scaleio_sim import objects
+
+REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
+                'WHOLE_VTREE')
+CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
+ACCESS_MODES = ('ReadWrite', 'ReadOnly', 'NoAccess')
+STATE_FORMAT = 1
+
+
+class NullDataPlane:
+    """Keeps no data: every volume reads as zeros and uses no capacity."""
+
+    def allocated_kib(self, volume_id):
+        return 0
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def mutation(method):
+    """Run a model change under the lock and persist it if it succeeds."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            result = method(self, *args, **kwargs)
+            self.generation += 1
+            if self.store is not None:
+                self.store.save(self.to_state())
+            return result
+    return wrapper
+
+
+def locked(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+class Mdm:
+    """One simulated ScaleIO system."""
+
+    def __init__(self, profile, topology, dataplane=None, store=None,
+                 state=None, clock=time.time):
+        self.profile = profile
+        self.lock = threading.RLock()
+        self.dataplane = dataplane or NullDataPlane()
+        self.store = None
+        self.clock = clock
+        self.generation = 0
+        self.migration_polls = topology['migration_polls']
+        if state is not None:
+            self._load_state(state)
+        else:
+            self._build(topology)
+        self._check_layouts()
+        self.store = store
+
+    # ------------------------------------------------------------ building
+    def _build(self, topology):
+        system = topology['system']
+        self.system_id = system['id']
+        self.system_name = system['name']
+        self.users = {u['name']: u['password'] for u in topology['users']}
+        self.ids = objects.IdGenerator(self.system_id)
+        self.protection_domains = {}
+        self.storage_pools = {}
+        self.sdcs = {}
+        self.volumes = {}
+        self.vtrees = {}
+        for pd in topology['protection_domains']:
+            pd_id = pd.get('id') or self.ids.next('ProtectionDomain')
+            self.protection_domains[pd_id] = objects.ProtectionDomain(
+                pd_id, pd['name'])
+            for pool in pd['storage_pools']:
+                pool_id = pool.get('id') or self.ids.next('StoragePool')
+                self.storage_pools[pool_id] = objects.StoragePool(
+                    pool_id, pool['name'], pd_id, pool['data_layout'],
+                    pool['zero_padding'],
+                    pool['capacity_gib'] * objects.KIB_PER_GIB,
+                    pool['spare_percentage'])
+        for sdc in topology['sdcs']:
+            self._add_sdc(sdc)
+
+    def _add_sdc(self, spec):
+        sdc = objects.Sdc(self.ids.next('Sdc'), spec['guid'].upper(),
+                          spec['name'], spec['ip'], spec.get('host_dir'),
+                          spec.get('device_dir'),
+                          spec.get('auto_rescan', True))
+        self.sdcs[sdc.id] = sdc
+        return sdc
+
+    def _check_layouts(self):
+        if self.profile.fine_granularity:
+            return
+        for pool in self.storage_pools.values():
+            if pool.data_layout == objects.FINE:
+                raise ValueError(
+                    'storage pool %s is FineGranularity, which API version %s '
+                    'does not have (fine granularity starts at 3.0)'
+                    % (pool.name, self.profile.version))
+
+    def to_state(self):
+        def records(table):
+            return [objects.to_state(r) for r in table.values()]
+        return {
+            'format': STATE_FORMAT,
+            'system': {'id': self.system_id, 'name': self.system_name},
+            'users': dict(self.users),
+            'id_counters': dict(self.ids.counters),
+            'ProtectionDomain': records(self.protection_domains),
+            'StoragePool': records(self.storage_pools),
+            'Sdc': records(self.sdcs),
+            'Volume': records(self.volumes),
+            'VTree': records(self.vtrees),
+        }
+
+    def reload(self, state):
+        """Replace the records with a saved state (a restarted gateway)."""
+        with self.lock:
+            if state is not None:
+                self._load_state(state)
+
+    def _load_state(self, state):
+        if state.get('format') != STATE_FORMAT:
+            raise ValueError('state format %r is not %d'
+                             % (state.get('format'), STATE_FORMAT))
+        self.system_id = state['system']['id']
+        self.system_name = state['system']['name']
+        self.users = dict(state['users'])
+        self.ids = objects.IdGenerator(self.system_id, state['id_counters'])
+
+        def table(object_type):
+            return {r['id']: objects.from_state(object_type, r)
+                    for r in state[object_type]}
+        self.protection_domains = table('ProtectionDomain')
+        self.storage_pools = table('StoragePool')
+        self.sdcs = table('Sdc')
+        self.volumes = table('Volume')
+        self.vtrees = table('VTree')
+
+    # ------------------------------------------------------------- lookups
+    TABLES = {
+        'ProtectionDomain': 'protection_domains',
+        'StoragePool': 'storage_pools',
+        'Sdc': 'sdcs',
+        'Volume': 'volumes',
+        'VTree': 'vtrees',
+    }
+
+    def get(self, object_type, object_id):
+        obj = getattr(self, self.TABLES[object_type]).get(object_id)
+        if obj is None:
+            raise errors.not_found(object_type, object_id)
+        return obj
+
+    @locked
+    def list(self, object_type):
+        return list(getattr(self, self.TABLES[object_type]).values())
+
+    @locked
+    def select(self, object_type, ids):
+        if not isinstance(ids, list) or not all(
+                isinstance(i, str) for i in ids):
+            raise errors.bad_request('ids must be a list of object ids')
+        return [self.get(object_type, i) for i in ids]
+
+    @locked
+    def volume_id_by_name(self, name):
+        for v in self.volumes.values():
+            if v.name == name:
+                return v.id
+        raise errors.not_found('Volume', name)
+
+    @locked
+    def protection_domain_id_by_name(self, name):
+        for pd in self.protection_domains.values():
+            if pd.name == name:
+                return pd.id
+        raise errors.not_found('ProtectionDomain', name)
+
+    @locked
+    def storage_pool_id_by_name(self, protection_domain_id, name):
+        self.get('ProtectionDomain', protection_domain_id)
+        for pool in self.storage_pools.values():
+            if (pool.protection_domain_id == protection_domain_id
+                    and pool.name == name):
+                return pool.id
+        raise errors.not_found('StoragePool', name)
+
+    @locked
+    def sdc_by_guid(self, guid):
+        if not isinstance(guid, str):
+            raise errors.bad_request('guid must be a string')
+        for sdc in self.sdcs.values():
+            if sdc.guid.lower() == guid.lower():
+                return sdc
+        raise errors.not_found('Sdc', guid)
+
+    @locked
+    def volumes_in(self, object_type, object_id):
+        """Volumes related to a pool, an SDC (mapped) or a vTree."""
+        self.get(object_type, object_id)
+        if object_type == 'StoragePool':
+            return [v for v in self.volumes.values()
+                    if v.storage_pool_id == object_id]
+        if object_type == 'Sdc':
+            return [v for v in self.volumes.values() if v.mapping(object_id)]
+        return [v for v in self.volumes.values() if v.vtree_id == object_id]
+
+    @locked
+    def pools_of(self, protection_domain_id):
+        self.get('ProtectionDomain', protection_domain_id)
+        return [p for p in self.storage_pools.values()
+                if p.protection_domain_id == protection_domain_id]
+
+    @locked
+    def vtrees_of(self, pool_id):
+        self.get('StoragePool', pool_id)
+        return [t for t in self.vtrees.values()
+                if t.storage_pool_id == pool_id]
+
+    @locked
+    def check_login(self, username, password):
+        return username in self.users and self.users[username] == password
+
+    # ------------------------------------------------------- statistics
+    @locked
+    def pool_statistics(self, pool_id):
+        pool = self.get('StoragePool', pool_id)
+        counters = capacity.pool_counters(
+            pool, self.volumes_in('StoragePool', pool_id),
+            len(self.vtrees_of(pool_id)), self.dataplane.allocated_kib)
+        return capacity.pool_counters_for_version(counters, self.profile)
+
+    @locked
+    def vtree_statistics(self, vtree_id):
+        return capacity.vtree_counters(self.volumes_in('VTree', vtree_id),
+                                       self.dataplane.allocated_kib)
+
+    @locked
+    def volume_statistics(self, volume_id):
+        v = self.get('Volume', volume_id)
+        used = capacity.volume_net_use_kib(v,
+                                           self.dataplane.allocated_kib(v.id))
+        return {'netProvisionedAddressesInKb': v.size_kib,
+                'netCapacityInUseInKb': used,
+                'capacityInUseInKb': 2 * used,
+                'numOfMappedSdcs': len(v.mappings)}
+
+    def _net_unused_kib(self, pool):
+        return self.pool_statistics_raw(pool)['netUnusedCapacityInKb']
+
+    def pool_statistics_raw(self, pool):
+        return capacity.pool_counters(
+            pool, [v for v in self.volumes.values()
+                   if v.storage_pool_id == pool.id],
+            0, self.dataplane.allocated_kib)
+
+    def _reserve_thick(self, pool, size_kib):
+        free = self._net_unused_kib(pool)
+        if size_kib > free:
+            raise errors.GatewayError(
+                'Insufficient capacity in storage pool %s: %d KiB requested, '
+                '%d KiB free' % (pool.name, size_kib, free),
+                errors.INSUFFICIENT_CAPACITY)
+
+    # ----------------------------------------------------------- volumes
+    def _check_new_name(self, name, exclude_id=None):
+        objects.check_name(name)
+        for v in self.volumes.values():
+            if v.name == name and v.id != exclude_id:
+                raise errors.GatewayError(
+                    'A volume with the name %s already exists' % name,
+                    errors.NAME_IN_USE)
+
+    @mutation
+    def create_volume(self, params):
+        pool_id = params.get('storagePoolId')
+        if not isinstance(pool_id, str):
+            raise errors.bad_request('storagePoolId is required')
+        pool = self.get('StoragePool', pool_id)
+        pd_id = params.get('protectionDomainId')
+        if pd_id is not None and pd_id != pool.protection_domain_id:
+            self.get('ProtectionDomain', pd_id)
+            raise errors.bad_request(
+                'storage pool %s is not in protection domain %s'
+                % (pool_id, pd_id))
+        if 'volumeSizeInKb' in params:
+            size_kib = objects.parse_int(params['volumeSizeInKb'],
+                                         'volumeSizeInKb')
+        elif 'volumeSizeInGb' in params and self.profile.at_least(4):
+            size_kib = objects.parse_int(
+                params['volumeSizeInGb'], 'volumeSizeInGb') * \
+                objects.KIB_PER_GIB
+        else:
+            raise errors.bad_request('volumeSizeInKb is required')
+        if size_kib <= 0:
+            raise errors.GatewayError('Volume size must be positive, got '
+                                      '%d KiB' % size_kib, errors.INVALID_SIZE)
+        size_kib = objects.round_up_kib(size_kib)
+        volume_type = params.get('volumeType', objects.THICK)
+        if volume_type not in (objects.THIN, objects.THICK):
+            raise errors.bad_request(
+                'volumeType %r is not ThinProvisioned or ThickProvisioned'
+                % (volume_type,))
+        compression = params.get('compressionMethod', 'None')
+        if compression not in ('None', 'Normal'):
+            raise errors.bad_request('compressionMethod %r is not None or '
+                                     'Normal' % (compression,))
+        if pool.data_layout == objects.FINE:
+            if volume_type == objects.THICK:
+                raise errors.GatewayError(
+                    'Thick volumes cannot be created in fine-granularity '
+                    'storage pool %s' % pool.name, errors.INVALID_OPERATION)
+        elif compression == 'Normal':
+            raise errors.GatewayError(
+                'Compression requires a fine-granularity storage pool; %s '
+                'is medium granularity' % pool.name, errors.INVALID_OPERATION)
+        name = params.get('name')
+        if name is not None:
+            self._check_new_name(name)
+        if volume_type == objects.THICK:
+            self._reserve_thick(pool, size_kib)
+
+        volume_id = self.ids.next('Volume')
+        vtree = objects.VTree(self.ids.next('VTree'), pool.id, volume_id)
+        self.vtrees[vtree.id] = vtree
+        self.volumes[volume_id] = objects.Volume(
+            volume_id, name, size_kib, volume_type, pool.id, vtree.id,
+            int(self.clock()),
+            compression if pool.data_layout == objects.FINE else 'None')
+        return volume_id
+
+    @mutation
+    def snapshot_volumes(self, params):
+        defs = params.get('snapshotDefs')
+        if not isinstance(defs, list) or not defs:
+            raise errors.bad_request('snapshotDefs must be a non-empty list')
+        access_mode = params.get('accessModeLimit', 'ReadWrite')
+        if access_mode not in ('ReadWrite', 'ReadOnly'):
+            raise errors.bad_request('accessModeLimit %r is not ReadWrite or '
+                                     'ReadOnly' % (access_mode,))
+        sources, names = [], []
+        for i, d in enumerate(defs):
+            if not isinstance(d, dict) or not isinstance(d.get('volumeId'),
+                                                         str):
+                raise errors.bad_request('snapshotDefs[%d].volumeId is '
+                                         'required' % i)
+            sources.append(self.get('Volume', d['volumeId']))
+            name = d.get('snapshotName')
+            if name is not None:
+                self._check_new_name(name)
+                if name in names:
+                    raise errors.GatewayError(
+                        'A volume with the name %s already exists' % name,
+                        errors.NAME_IN_USE)
+            names.append(name)
+        limit = self.profile.max_snapshots_per_vtree
+        new_per_tree = {}
+        details = []
+        for i, src in enumerate(sources):
+            new_per_tree[src.vtree_id] = new_per_tree.get(src.vtree_id, 0) + 1
+            existing = sum(1 for v in self.volumes.values()
+                           if v.vtree_id == src.vtree_id and v.is_snapshot)
+            if existing + new_per_tree[src.vtree_id] > limit:
+                details.append({
+                    'rc': errors.RC_TOO_MANY_SNAPS_IN_VTREE,
+                    'error': 'TOO_MANY_SNAPS_IN_VTREE',
+                    'errorMessage': 'vTree %s already holds %d snapshots; the '
+                                    'limit is %d' % (src.vtree_id, existing,
+                                                     limit)})
+        if details:
+            raise errors.GatewayError('Error with details', details=details)
+
+        group_id = self.ids.next('SnapshotGroup')
+        new_ids = [self.ids.next('Volume') for _ in sources]
+        for src, new_id in zip(sources, new_ids):
+            self.dataplane.copy(src.id, new_id)
+        now = int(self.clock())
+        for src, new_id, name in zip(sources, new_ids, names):
+            self.volumes[new_id] = objects.Volume(
+                new_id, name, src.size_kib, objects.SNAPSHOT,
+                src.storage_pool_id, src.vtree_id, now, src.compression,
+                ancestor_id=src.id, access_mode_limit=access_mode,
+                consistency_group_id=group_id)
+        return {'volumeIdList': new_ids, 'snapshotGroupId': group_id}
+
+    def _descendants(self, volume):
+        children = {}
+        for v in self.volumes.values():
+            if v.ancestor_id:
+                children.setdefault(v.ancestor_id, []).append(v)
+        found, todo = [], list(children.get(volume.id, []))
+        while todo:
+            v = todo.pop()
+            found.append(v)
+            todo.extend(children.get(v.id, []))
+        return found
+
+    @mutation
+    def remove_volume(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        mode = params.get('removeMode')
+        if mode not in REMOVE_MODES:
+            raise errors.bad_request('removeMode %r is not one of %s'
+                                     % (mode, ', '.join(REMOVE_MODES)))
+        if mode == 'ONLY_ME':
+            targets = [volume]
+        elif mode == 'INCLUDING_DESCENDANTS':
+            targets = [volume] + self._descendants(volume)
+        elif mode == 'DESCENDANTS_ONLY':
+            targets = self._descendants(volume)
+        else:
+            targets = [v for v in self.volumes.values()
+                       if v.vtree_id == volume.vtree_id]
+        for v in targets:
+            if v.mappings:
+                raise errors.GatewayError(
+                    'Volume %s is mapped to %d SDC(s); unmap it before '
+                    'removing it' % (v.id, len(v.mappings)),
+                    errors.VOLUME_IS_MAPPED)
+        vtree = self.vtrees[volume.vtree_id]
+        if vtree.migration is not None:
+            raise errors.GatewayError(
+                'vTree %s is being migrated' % vtree.id,
+                errors.INVALID_OPERATION)
+
+        doomed = {v.id for v in targets}
+        for v in targets:
+            self.dataplane.remove(v.id)
+        for v in self.volumes.values():
+            # A survivor whose ancestor goes hangs under the nearest survivor.
+            while v.ancestor_id in doomed:
+                v.ancestor_id = self.volumes[v.ancestor_id].ancestor_id
+        for v in targets:
+            del self.volumes[v.id]
+        if vtree.base_volume_id in doomed:
+            vtree.base_volume_id = None
+        if not any(v.vtree_id == vtree.id for v in self.volumes.values()):
+            del self.vtrees[vtree.id]
+
+    @mutation
+    def set_volume_size(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        if 'sizeInGB' not in params:
+            raise errors.bad_request('sizeInGB is required')
+        size_gib = objects.parse_int(params['sizeInGB'], 'sizeInGB')
+        new_kib = objects.round_up_kib(size_gib * objects.KIB_PER_GIB)
+        if size_gib <= 0 or new_kib <= volume.size_kib:
+            raise errors.GatewayError(
+                'Volume %s cannot be extended to %s GB: the new size must be '
+                'larger than the current %d GB'
+                % (volume.id, params['sizeInGB'],
+                   volume.size_kib // objects.KIB_PER_GIB),
+                errors.CANNOT_EXTEND)
+        if volume.volume_type == objects.THICK:
+            self._reserve_thick(self.storage_pools[volume.storage_pool_id],
+                                new_kib - volume.size_kib)
+        self.dataplane.resize(volume.id, new_kib)
+        volume.size_kib = new_kib
+
+    @mutation
+    def set_volume_name(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        if 'newName' not in params:
+            raise errors.bad_request('newName is required')
+        self._check_new_name(params['newName'], exclude_id=volume.id)
+        volume.name = params['newName']
+
+    # ----------------------------------------------------------- mapping
+    def _target_sdcs(self, params, allow_all):
+        """The SDCs named by sdcId, guid or (host 4.x) hostId, or allSdcs."""
+        if 'sdcId' in params:
+            return [self.get('Sdc', params['sdcId'])]
+        if 'hostId' in params and self.profile.at_least(4):
+            return [self.get('Sdc', params['hostId'])]
+        if 'guid' in params:
+            return [self.sdc_by_guid(params['guid'])]
+        if allow_all and 'allSdcs' in params:
+            return None
+        raise errors.bad_request('one of sdcId, guid%s is required'
+                                 % (' or allSdcs' if allow_all else ''))
+
+    @mutation
+    def add_mapped_sdc(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        sdcs = self._target_sdcs(params, allow_all=True)
+        multiple = objects.parse_bool(
+            params.get('allowMultipleMappings', False),
+            'allowMultipleMappings')
+        access_mode = params.get('accessMode', 'ReadWrite')
+        if access_mode not in ACCESS_MODES:
+            raise errors.bad_request('accessMode %r is not one of %s'
+                                     % (access_mode, ', '.join(ACCESS_MODES)))
+        if (access_mode == 'ReadWrite'
+                and volume.access_mode_limit == 'ReadOnly'):
+            raise errors.GatewayError(
+                'Volume %s is read-only and cannot be mapped for writing'
+                % volume.id, errors.INVALID_OPERATION)
+        if sdcs is None:
+            sdcs = [s for s in self.sdcs.values() if not volume.mapping(s.id)]
+            multiple = True
+        for sdc in sdcs:
+            if volume.mapping(sdc.id):
+                raise errors.GatewayError(
+                    'The volume is already mapped to SDC %s' % sdc.id,
+                    self.profile.already_mapped_code)
+        if volume.mappings and not multiple or len(sdcs) > 1 and not multiple:
+            raise errors.GatewayError(
+                'Volume %s is already mapped to another SDC and '
+                'allowMultipleMappings is not set' % volume.id,
+                errors.SINGLE_MAPPING_ONLY)
+        for sdc in sdcs:
+            self.dataplane.link(volume, sdc, self.system_id)
+            volume.mappings.append(objects.Mapping(sdc.id, access_mode))
+
+    @mutation
+    def remove_mapped_sdc(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        sdcs = self._target_sdcs(params, allow_all=True)
+        if sdcs is None:
+            if not volume.mappings:
+                raise errors.GatewayError(
+                    'Volume %s is not mapped' % volume.id,
+                    self.profile.not_mapped_code)
+            sdcs = [self.sdcs[m.sdc_id] for m in volume.mappings]
+        for sdc in sdcs:
+            if not volume.mapping(sdc.id):
+                raise errors.GatewayError(
+                    'The volume is not mapped to SDC %s' % sdc.id,
+                    self.profile.not_mapped_code)
+        for sdc in sdcs:
+            self.dataplane.unlink(volume, sdc, self.system_id)
+            volume.mappings.remove(volume.mapping(sdc.id))
+
+    @mutation
+    def set_mapped_sdc_limits(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        sdc, = self._target_sdcs(params, allow_all=False)
+        mapping = volume.mapping(sdc.id)
+        if mapping is None:
+            raise errors.GatewayError(
+                'The volume is not mapped to SDC %s' % sdc.id,
+                self.profile.not_mapped_code)
+        if 'iopsLimit' not in params and 'bandwidthLimitInKbps' not in params:
+            raise errors.bad_request('iopsLimit or bandwidthLimitInKbps is '
+                                     'required')
+        iops = mapping.limit_iops
+        bandwidth = mapping.limit_bw_kbps
+        if 'iopsLimit' in params:
+            iops = objects.parse_int(params['iopsLimit'], 'iopsLimit')
+            if iops < 0:
+                raise errors.GatewayError(
+                    'iopsLimit %d is negative' % iops, errors.INVALID_LIMIT)
+        if 'bandwidthLimitInKbps' in params:
+            bandwidth = objects.parse_int(params['bandwidthLimitInKbps'],
+                                          'bandwidthLimitInKbps')
+            # Cinder rounds bandwidth up to a multiple of 1024 KB/s before
+            # sending it: the gateway takes whole MB/s only.
+            if bandwidth < 0 or bandwidth % 1024:
+                raise errors.GatewayError(
+                    'bandwidthLimitInKbps %d must be a non-negative multiple '
+                    'of 1024' % bandwidth, errors.INVALID_LIMIT)
+        mapping.limit_iops = iops
+        mapping.limit_bw_kbps = bandwidth
+
+    # ------------------------------------------------- revert, migration
+    @mutation
+    def overwrite_volume_content(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        src_id = params.get('srcVolumeId')
+        if not isinstance(src_id, str):
+            raise errors.bad_request('srcVolumeId is required')
+        src = self.get('Volume', src_id)
+        if src.vtree_id != volume.vtree_id:
+            raise errors.GatewayError(
+                'Volume %s is not in the vTree of volume %s'
+                % (src.id, volume.id), errors.INVALID_OPERATION)
+        if src.size_kib != volume.size_kib:
+            raise errors.GatewayError(
+                'Volume %s (%d KiB) and volume %s (%d KiB) differ in size'
+                % (src.id, src.size_kib, volume.id, volume.size_kib),
+                errors.INVALID_OPERATION)
+        if src.id != volume.id:
+            self.dataplane.overwrite(volume.id, src.id)
+
+    @mutation
+    def migrate_vtree(self, volume_id, params):
+        volume = self.get('Volume', volume_id)
+        vtree = self.vtrees[volume.vtree_id]
+        dest_id = params.get('destSPId')
+        if not isinstance(dest_id, str):
+            raise errors.bad_request('destSPId is required')
+        dest = self.get('StoragePool', dest_id)
+        conversion = params.get('volTypeConversion', 'NoConversion')
+        if conversion not in CONVERSIONS:
+            raise errors.bad_request('volTypeConversion %r is not one of %s'
+                                     % (conversion, ', '.join(CONVERSIONS)))
+        compression = params.get('compressionMethod')
+        if compression not in (None, 'None', 'Normal'):
+            raise errors.bad_request('compressionMethod %r is not None or '
+                                     'Normal' % (compression,))
+        if 'allowDuringRebuild' in params:
+            objects.parse_bool(params['allowDuringRebuild'],
+                               'allowDuringRebuild')
+        if vtree.migration is not None:
+            raise errors.GatewayError(
+                'vTree %s is already being migrated' % vtree.id,
+                errors.MIGRATION_IN_PROGRESS)
+        if vtree.storage_pool_id == dest.id:
+            raise errors.GatewayError(
+                'vTree %s is already in storage pool %s'
+                % (vtree.id, dest.id), errors.ALREADY_IN_DESTINATION)
+        members = [v for v in self.volumes.values()
+                   if v.vtree_id == vtree.id]
+        thick_after = [
+            v for v in members
+            if conversion == 'ThinToThick' and v.volume_type == objects.THIN
+            or conversion == 'NoConversion' and v.volume_type == objects.THICK]
+        if dest.data_layout == objects.FINE and thick_after:
+            raise errors.GatewayError(
+                'Fine-granularity storage pool %s cannot hold thick volumes'
+                % dest.name, errors.INVALID_OPERATION)
+        if compression == 'Normal' and dest.data_layout != objects.FINE:
+            raise errors.GatewayError(
+                'Compression requires a fine-granularity storage pool; %s '
+                'is medium granularity' % dest.name, errors.INVALID_OPERATION)
+        self._reserve_thick(dest, sum(v.size_kib for v in thick_after))
+        vtree.migration = objects.Migration(
+            vtree.storage_pool_id, dest.id, conversion,
+            compression or 'None', self.migration_polls)
+        if self.migration_polls == 0:
+            self._finish_migration(vtree)
+
+    def _finish_migration(self, vtree):
+        m = vtree.migration
+        for v in self.volumes.values():
+            if v.vtree_id != vtree.id:
+                continue
+            v.storage_pool_id = m.destination_pool_id
+            conversion = (m.conversion, v.volume_type)
+            if conversion == ('ThickToThin', objects.THICK):
+                v.volume_type = objects.THIN
+            elif conversion == ('ThinToThick', objects.THIN):
+                v.volume_type = objects.THICK
+            dest = self.storage_pools[m.destination_pool_id]
+            v.compression = (m.compression if dest.data_layout == objects.FINE
+                             else 'None')
+        vtree.storage_pool_id = m.destination_pool_id
+        vtree.migration = None
+
+    @mutation
+    def poll_vtree(self, vtree_id):
+        """A client reads the vTree: migrations advance one step per read."""
+        vtree = self.get('VTree', vtree_id)
+        m = vtree.migration
+        if m is not None and m.pause_reason is None:
+            m.polls_left -= 1
+            if m.polls_left <= 0:
+                self._finish_migration(vtree)
+        return vtree
+
+    @mutation
+    def pause_migration(self, vtree_id, reason):
+        vtree = self.get('VTree', vtree_id)
+        if vtree.migration is None:
+            raise errors.GatewayError('vTree %s is not being migrated'
+                                      % vtree_id, errors.INVALID_OPERATION)
+        vtree.migration.pause_reason = reason
+
+    # -------------------------------------------------------------- SDCs
+    @mutation
+    def add_sdc(self, spec):
+        for sdc in self.sdcs.values():
+            if sdc.guid == spec['guid'].upper() or sdc.name == spec['name']:
+                raise errors.GatewayError(
+                    'An SDC with GUID %s or name %s already exists'
+                    % (spec['guid'], spec['name']), errors.NAME_IN_USE)
+        return self._add_sdc(spec)

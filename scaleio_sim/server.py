@@ -1,0 +1,255 @@
+"""Run the simulator: an HTTP(S) server around the MDM, in a thread.
+
+    with Simulator() as sim:            # default system, free port
+        requests.get(sim.api_url + '/login', auth=('admin', 'Scaleio123'))
+
+The server is cheroot (a production WSGI server with a thread pool, HTTP/1.1
+keep-alive and TLS) with werkzeug routing; werkzeug's own development
+server closes every connection, which no real gateway does.
+"""
+
+import errno
+import logging
+import os
+import shutil
+import socket
+import struct
+import tempfile
+import threading
+import time
+import weakref
+
+from cheroot import server as cheroot_server
+from cheroot.ssl import builtin
+from cheroot import wsgi
+
+from scaleio_sim import app as sim_app
+from scaleio_sim import auth
+from scaleio_sim import datapath
+from scaleio_sim import drv_cfg
+from scaleio_sim import faults
+from scaleio_sim import model
+from scaleio_sim import store
+from scaleio_sim import tls as certificates
+from scaleio_sim import topology as topology_mod
+from scaleio_sim import versions
+
+LOG = logging.getLogger(__name__)
+DEFAULT_VERSION = '3.5'
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    """A connection that can be dropped with a TCP reset."""
+
+    reset_requested = False
+
+    def __init__(self, server, sock, makefile=None):
+        super().__init__(server, sock, makefile or cheroot_server.MakeFile)
+        server.connections.add(self)
+
+    def reset(self):
+        self.reset_requested = True
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self):
+        if not self.reset_requested:
+            return super().close()
+        # SO_LINGER 0 makes close() send RST instead of FIN.
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+        self.rfile.close()
+        self.socket.close()
+
+
+class _Gateway(wsgi.Gateway_10):
+    """WSGI gateway that turns ResetConnection into a dropped connection."""
+
+    def respond(self):
+        try:
+            super().respond()
+        except sim_app.ResetConnection:
+            self.req.conn.reset_requested = True
+            self.req.close_connection = True
+            raise OSError(errno.ECONNRESET, 'connection reset by simulator')
+
+
+class _Server(wsgi.Server):
+    ConnectionClass = _Connection
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gateway = _Gateway
+        self.connections = weakref.WeakSet()
+
+    def error_log(self, msg='', level=logging.INFO, traceback=False):
+        LOG.log(logging.DEBUG if level < logging.ERROR else level,
+                'cheroot: %s', msg, exc_info=traceback)
+
+
+class Simulator:
+    """One simulated gateway with its MDM, data plane and SDC hosts."""
+
+    def __init__(self, host='127.0.0.1', port=0, api_version=DEFAULT_VERSION,
+                 topology=None, state_dir=None, tls=False,
+                 device_mode='file', token_idle_timeout=None,
+                 token_max_lifetime=None, thin_allocated_typo=False,
+                 threads=32, fault_seed=None):
+        self.host = host
+        self.requested_port = port
+        self.profile = versions.profile(api_version, thin_allocated_typo)
+        self.topology = topology_mod.validate(
+            topology if topology is not None else topology_mod.default())
+        self.tls = tls
+        self.threads = threads
+        self._own_dir = None
+        if state_dir is None:
+            self._own_dir = tempfile.mkdtemp(prefix='scaleio-sim-')
+            self.state_dir = self._own_dir
+            self.store = None
+        else:
+            self.state_dir = os.path.abspath(state_dir)
+            os.makedirs(self.state_dir, exist_ok=True)
+            self.store = store.StateStore(
+                os.path.join(self.state_dir, 'state.json'))
+        self.hosts_dir = os.path.join(self.state_dir, 'hosts')
+        self.dataplane = datapath.DataPlane(
+            os.path.join(self.state_dir, 'volumes'), self.hosts_dir,
+            device_mode)
+        self.tokens = auth.TokenStore(
+            auth.DEFAULT_IDLE_TIMEOUT if token_idle_timeout is None
+            else token_idle_timeout,
+            auth.DEFAULT_MAX_LIFETIME if token_max_lifetime is None
+            else token_max_lifetime)
+        self.faults = faults.FaultInjector(fault_seed)
+        self.log = faults.RequestLog()
+        self.stopping = threading.Event()
+        self._down_until = 0.0
+        self.mdm = self._make_mdm()
+        self.app = sim_app.SimulatorApp(self)
+        self._server = None
+        self._thread = None
+        self.ca_file = None
+
+    def _make_mdm(self):
+        state = self.store.load() if self.store else None
+        if state is not None:
+            LOG.info('Loaded the simulated system from %s', self.store.path)
+        return model.Mdm(self.profile, self.topology, self.dataplane,
+                         self.store, state)
+
+    # ------------------------------------------------------------ serving
+    @property
+    def port(self):
+        return self._server.bind_addr[1]
+
+    @property
+    def url(self):
+        scheme = 'https' if self.tls else 'http'
+        host = self.host if ':' not in self.host else '[%s]' % self.host
+        return '%s://%s:%d' % (scheme, host, self.port)
+
+    @property
+    def api_url(self):
+        return self.url + '/api'
+
+    def start(self):
+        server = _Server((self.host, self.requested_port), self.app,
+                         numthreads=self.threads, timeout=60,
+                         shutdown_timeout=1)
+        if self.tls:
+            self.ca_file, cert, key = certificates.ensure_certificates(
+                os.path.join(self.state_dir, 'tls'), self.host)
+            server.ssl_adapter = builtin.BuiltinSSLAdapter(cert, key)
+        server.prepare()
+        self._server = server
+        self.stopping.clear()
+        with self.mdm.lock:
+            for sdc in self.mdm.sdcs.values():
+                self._write_host_files(sdc)
+            self.dataplane.sync(self.mdm.sdcs.values(),
+                                self.mdm.volumes.values(),
+                                self.mdm.system_id)
+        self._thread = threading.Thread(target=server.serve,
+                                        name='scaleio-sim', daemon=True)
+        self._thread.start()
+        LOG.info('Simulated gateway on %s (API %s)', self.api_url,
+                 self.profile.version)
+        return self
+
+    def stop(self):
+        """Stop serving, detach loop devices, remove temporary files."""
+        self.stopping.set()
+        if self._server is not None:
+            for conn in list(self._server.connections):
+                conn.reset()
+            self._server.stop()
+            self._thread.join(10)
+            self._server = None
+        self.dataplane.close()
+        if self._own_dir:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ----------------------------------------------------- gateway events
+    def restart(self, seconds=0):
+        """Act as a gateway restart.
+
+        Tokens are forgotten, open connections dropped, the gateway is
+        unreachable for ``seconds`` and the state is reloaded from disk.
+        """
+        self._down_until = time.monotonic() + seconds
+        self.tokens.revoke()
+        if self.store is not None:
+            state = self.store.load()
+            with self.mdm.lock:
+                self.mdm.reload(state)
+        if self._server is not None:
+            for conn in list(self._server.connections):
+                conn.reset()
+
+    def unavailable(self):
+        return time.monotonic() < self._down_until
+
+    # --------------------------------------------------------- SDC hosts
+    def describe_sdc(self, sdc):
+        return {'id': sdc.id, 'guid': sdc.guid, 'name': sdc.name,
+                'ip': sdc.ip, 'host_dir': self.dataplane.host_dir(sdc),
+                'device_dir': self.dataplane.device_dir(sdc),
+                'auto_rescan': sdc.auto_rescan}
+
+    def _write_host_files(self, sdc):
+        host_dir = self.dataplane.host_dir(sdc)
+        if host_dir is None:
+            return
+        drv_cfg.write_host_files(host_dir, {
+            'guid': sdc.guid, 'sdcId': sdc.id,
+            'systemId': self.mdm.system_id,
+            'device_dir': self.dataplane.device_dir(sdc),
+            'control_url': self.url, 'ca_file': self.ca_file})
+
+    def add_sdc(self, spec):
+        sdc = self.mdm.add_sdc(spec)
+        self._write_host_files(sdc)
+        return sdc
+
+    def rescan(self, sdc):
+        self.dataplane.rescan(sdc, self.mdm.system_id)
+
+    def host_dir(self, name):
+        """The host directory of the SDC with this name."""
+        with self.mdm.lock:
+            for sdc in self.mdm.sdcs.values():
+                if sdc.name == name:
+                    return self.dataplane.host_dir(sdc)
+        raise KeyError(name)

@@ -1,0 +1,194 @@
+"""The gateway's JSON shapes for the MDM's objects (reference section 4)."""
+
+from scaleio_sim import objects
+
+
+def _links(object_type, object_id, relationships=(), parents=()):
+    self_href = '/api/instances/%s::%s' % (object_type, object_id)
+    links = [{'rel': 'self', 'href': self_href}]
+    for child in relationships:
+        links.append({'rel': '/api/%s/relationship/%s' % (object_type, child),
+                      'href': '%s/relationships/%s' % (self_href, child)})
+    for field, parent_type, parent_id in parents:
+        if parent_id:
+            links.append({'rel': '/api/parent/relationship/%s' % field,
+                          'href': '/api/instances/%s::%s'
+                          % (parent_type, parent_id)})
+    return links
+
+
+def system(mdm):
+    body = {
+        'id': mdm.system_id,
+        'name': mdm.system_name,
+        'systemVersionName': 'ScaleIO simulator (API %s)'
+                             % mdm.profile.version,
+        'mdmManagementPort': 6611,
+        'swid': 'SIMULATOR',
+        'maxCapacityInGb': str(sum(p.capacity_kib
+                                   for p in mdm.storage_pools.values())
+                               // objects.KIB_PER_GIB),
+        'capacityAlertHighThresholdPercent': 80,
+        'capacityAlertCriticalThresholdPercent': 90,
+        'restrictedSdcModeEnabled': False,
+        'links': _links('System', mdm.system_id,
+                        ('Statistics', 'ProtectionDomain', 'Sdc', 'User')),
+    }
+    if mdm.profile.at_least(4):
+        body['systemNqn'] = ('nqn.1988-11.com.dell:powerflex:00:%s'
+                             % mdm.system_id)
+    return body
+
+
+def protection_domain(mdm, pd):
+    return {
+        'id': pd.id,
+        'name': pd.name,
+        'systemId': mdm.system_id,
+        'protectionDomainState': 'Active',
+        'links': _links('ProtectionDomain', pd.id,
+                        ('Statistics', 'StoragePool'),
+                        (('systemId', 'System', mdm.system_id),)),
+    }
+
+
+def storage_pool(mdm, pool):
+    return {
+        'id': pool.id,
+        'name': pool.name,
+        'protectionDomainId': pool.protection_domain_id,
+        'zeroPaddingEnabled': pool.zero_padding,
+        'dataLayout': pool.data_layout,
+        'sparePercentage': pool.spare_percentage,
+        'useRmcache': False,
+        'useRfcache': False,
+        'links': _links('StoragePool', pool.id,
+                        ('Statistics', 'Volume', 'VTree'),
+                        (('protectionDomainId', 'ProtectionDomain',
+                          pool.protection_domain_id),)),
+    }
+
+
+def sdc(mdm, sdc):
+    body = {
+        'id': sdc.id,
+        'name': sdc.name,
+        'sdcGuid': sdc.guid,
+        'sdcIp': sdc.ip,
+        'sdcIps': [sdc.ip],
+        'sdcApproved': True,
+        'mdmConnectionState': 'Connected',
+        'osType': 'Linux',
+        'systemId': mdm.system_id,
+        'softwareVersionInfo': 'R%s_simulator' % mdm.profile.version,
+        'links': _links('Sdc', sdc.id, ('Statistics', 'Volume'),
+                        (('systemId', 'System', mdm.system_id),)),
+    }
+    if mdm.profile.at_least(4):
+        body.update({'hostType': 'SdcHost', 'nqn': None,
+                     'maxNumPaths': None, 'maxNumSysPorts': None})
+    return body
+
+
+def mapped_sdc_info(mdm, volume):
+    if not volume.mappings:
+        return None     # not [] - Cinder's unmap-all and manage rely on null
+    result = []
+    for m in volume.mappings:
+        entry = {
+            'sdcId': m.sdc_id,
+            'sdcIp': mdm.sdcs[m.sdc_id].ip,
+            'sdcName': mdm.sdcs[m.sdc_id].name,
+            'limitIops': m.limit_iops,
+            'limitBwInMbps': m.limit_bw_kbps // 1024,
+            'accessMode': m.access_mode,
+            'isDirectBufferMapping': False,
+        }
+        if mdm.profile.at_least(4):
+            entry.update({'nqn': None, 'hostType': 'SdcHost'})
+        result.append(entry)
+    return result
+
+
+def volume(mdm, v):
+    pool = mdm.storage_pools[v.storage_pool_id]
+    body = {
+        'id': v.id,
+        'name': v.name,
+        'sizeInKb': v.size_kib,
+        'volumeType': v.volume_type,
+        'vtreeId': v.vtree_id,
+        'storagePoolId': v.storage_pool_id,
+        'ancestorVolumeId': v.ancestor_id,
+        'creationTime': v.creation_time,
+        'consistencyGroupId': v.consistency_group_id,
+        'accessModeLimit': v.access_mode_limit,
+        'notGenuineSnapshot': False,
+        'useRmcache': False,
+        'mappedSdcInfo': mapped_sdc_info(mdm, v),
+        'links': _links('Volume', v.id, ('Statistics',),
+                        (('vtreeId', 'VTree', v.vtree_id),
+                         ('storagePoolId', 'StoragePool',
+                          v.storage_pool_id),
+                         ('ancestorVolumeId', 'Volume', v.ancestor_id))),
+    }
+    if mdm.profile.fine_granularity:
+        body['dataLayout'] = pool.data_layout
+        body['compressionMethod'] = (v.compression
+                                     if pool.data_layout == objects.FINE
+                                     else 'NotApplicable')
+        body['volumeReplicationState'] = 'UnmarkedForReplication'
+        body['managedBy'] = 'ScaleIO'
+    else:
+        body['mappingToAllSdcsEnabled'] = False
+        body['isObfuscated'] = False
+        body['mappedScsiInitiatorInfo'] = None
+    return body
+
+
+def vtree(mdm, tree):
+    m = tree.migration
+    if m is None:
+        migration = {'migrationStatus': 'NotInMigration',
+                     'migrationPauseReason': None,
+                     'sourceStoragePoolId': None,
+                     'destinationStoragePoolId': None,
+                     'thicknessConversionType': None,
+                     'migrationQueuePosition': 0}
+    else:
+        migration = {'migrationStatus': 'InMigration',
+                     'migrationPauseReason': m.pause_reason,
+                     'sourceStoragePoolId': m.source_pool_id,
+                     'destinationStoragePoolId': m.destination_pool_id,
+                     'thicknessConversionType': m.conversion,
+                     'migrationQueuePosition': 0}
+    members = [v for v in mdm.volumes.values() if v.vtree_id == tree.id]
+    roots = [v.id for v in members
+             if v.ancestor_id is None or v.ancestor_id not in mdm.volumes]
+    pool = mdm.storage_pools[tree.storage_pool_id]
+    return {
+        'id': tree.id,
+        'name': tree.name,
+        'storagePoolId': tree.storage_pool_id,
+        'baseVolumeId': tree.base_volume_id,
+        'rootVolumes': roots,
+        'dataLayout': pool.data_layout,
+        'inDeletion': False,
+        'vtreeMigrationInfo': migration,
+        'links': _links('VTree', tree.id, ('Statistics', 'Volume'),
+                        (('storagePoolId', 'StoragePool',
+                          tree.storage_pool_id),)),
+    }
+
+
+RENDERERS = {
+    'ProtectionDomain': protection_domain,
+    'StoragePool': storage_pool,
+    'Sdc': sdc,
+    'Volume': volume,
+    'VTree': vtree,
+}
+
+
+def render(mdm, object_type, obj):
+    return RENDERERS[object_type](mdm, obj)
