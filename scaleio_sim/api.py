@@ -111,19 +111,20 @@ class GatewayApi:
 
     def __init__(self, mdm):
         self.mdm = mdm
+        # Bound once: matching takes the path and method of each request.
+        self.routes = ROUTES.bind('gateway', '/')
 
-    def match(self, environ):
+    def match(self, method, path):
         """(endpoint, arguments) for a request, or a GatewayError."""
-        adapter = ROUTES.bind_to_environ(environ)
         try:
-            return adapter.match()
+            return self.routes.match(path, method)
         except exceptions.MethodNotAllowed as e:
             raise errors.GatewayError(
                 'Method %s is not allowed here; allowed: %s'
-                % (environ['REQUEST_METHOD'], ', '.join(e.valid_methods)),
+                % (method, ', '.join(e.valid_methods)),
                 errors.ILLEGAL_SYNTAX, 405)
         except (exceptions.NotFound, routing.RequestRedirect):
-            raise not_found_route(environ.get('PATH_INFO', ''))
+            raise not_found_route(path)
 
     def call(self, endpoint, args, request):
         handler = getattr(self, 'do_' + endpoint)

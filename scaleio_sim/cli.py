@@ -51,7 +51,7 @@ def parse_args(argv):
     p.add_argument('--thin-allocated-typo', action='store_true',
                    help='2.x only: name the thin allocation statistic '
                         'thinCapacityAllocatedInKm, as some builds did')
-    p.add_argument('--threads', type=int, default=32,
+    p.add_argument('--threads', type=int, default=16,
                    help='worker threads (default %(default)s)')
     p.add_argument('--ready-file', metavar='FILE',
                    help='once serving, write a JSON file with url, port, '

@@ -84,7 +84,10 @@ class ControlApi:
         except ControlError as e:
             return reply({'error': str(e)}, e.status)
         except errors.GatewayError as e:
-            return reply({'error': e.message}, 404)
+            missing = e.error_code in (errors.OBJECT_NOT_FOUND,
+                                       errors.VOLUME_NOT_FOUND,
+                                       errors.PROTECTION_DOMAIN_NOT_FOUND)
+            return reply({'error': e.message}, 404 if missing else 409)
 
     def health(self, request, body):
         return {'status': 'ok', 'version': self.sim.mdm.profile.version,

@@ -38,9 +38,7 @@ def mutation(method):
     def wrapper(self, *args, **kwargs):
         with self.lock:
             result = method(self, *args, **kwargs)
-            self.generation += 1
-            if self.store is not None:
-                self.store.save(self.to_state())
+            self._commit()
             return result
     return wrapper
 
@@ -115,6 +113,11 @@ class Mdm:
                     'storage pool %s is FineGranularity, which API version %s '
                     'does not have (fine granularity starts at 3.0)'
                     % (pool.name, self.profile.version))
+
+    def _commit(self):
+        self.generation += 1
+        if self.store is not None:
+            self.store.save(self.to_state())
 
     def to_state(self):
         def records(table):
@@ -666,7 +669,7 @@ class Mdm:
         vtree.storage_pool_id = m.destination_pool_id
         vtree.migration = None
 
-    @mutation
+    @locked
     def poll_vtree(self, vtree_id):
         """A client reads the vTree: migrations advance one step per read."""
         vtree = self.get('VTree', vtree_id)
@@ -675,6 +678,7 @@ class Mdm:
             m.polls_left -= 1
             if m.polls_left <= 0:
                 self._finish_migration(vtree)
+            self._commit()
         return vtree
 
     @mutation

@@ -99,7 +99,7 @@ class Simulator:
                  topology=None, state_dir=None, tls=False,
                  device_mode='file', token_idle_timeout=None,
                  token_max_lifetime=None, thin_allocated_typo=False,
-                 threads=32, fault_seed=None):
+                 threads=16, fault_seed=None):
         self.host = host
         self.requested_port = port
         self.profile = versions.profile(api_version, thin_allocated_typo)

@@ -106,7 +106,6 @@ def validate(data, source='topology'):
         where.string(user.get('password'), 'users[%d].password' % i)
 
     where.nonempty_list(topo['protection_domains'], 'protection_domains')
-    pool_count = 0
     for i, pd in enumerate(topo['protection_domains']):
         name = 'protection_domains[%d]' % i
         where.mapping(pd, name)
@@ -141,7 +140,8 @@ def validate(data, source='topology'):
                 raise TopologyError('%s: %s.spare_percentage %r must be an '
                                     'integer from 0 to 99'
                                     % (source, pname, spare))
-            pool_count += 1
+        where.unique([pool['name'] for pool in pools],
+                     'storage pool names in %s' % pd['name'])
     where.unique([pd['name'] for pd in topo['protection_domains']],
                  'protection domain names')
 
