@@ -1,4 +1,4 @@
-"""How many requests per second ``scaleio-sim`` serves (a benchmark, not a test).
+"""Requests per second that ``scaleio-sim`` serves (a benchmark, not a test).
 
 The simulator runs as its own process (``scaleio-sim``), as it does for the
 harness, so client and server do not share an interpreter lock. Clients use
