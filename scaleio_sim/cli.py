@@ -65,6 +65,7 @@ def main(argv=None):
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    sim = None
     try:
         topology = (topology_mod.load(args.topology) if args.topology
                     else None)
@@ -78,6 +79,8 @@ def main(argv=None):
             threads=args.threads)
         sim.start()
     except (ValueError, OSError) as e:
+        if sim is not None:
+            sim.stop()
         print('scaleio-sim: %s' % e, file=sys.stderr)
         return 2
 

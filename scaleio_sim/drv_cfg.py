@@ -50,10 +50,12 @@ def _rescan(descriptor):
     url = '%s/sim/sdcs/%s/rescan' % (descriptor['control_url'],
                                      urllib.parse.quote(descriptor['sdcId']))
     request = urllib.request.Request(url, data=b'{}', method='POST')
-    context = None
+    handlers = [urllib.request.ProxyHandler({})]    # loopback: no proxy
     if url.startswith('https') and descriptor.get('ca_file'):
-        context = ssl.create_default_context(cafile=descriptor['ca_file'])
-    with urllib.request.urlopen(request, timeout=30, context=context):
+        handlers.append(urllib.request.HTTPSHandler(
+            context=ssl.create_default_context(
+                cafile=descriptor['ca_file'])))
+    with urllib.request.build_opener(*handlers).open(request, timeout=30):
         pass
 
 

@@ -168,7 +168,9 @@ class Mdm:
     }
 
     def get(self, object_type, object_id):
-        obj = getattr(self, self.TABLES[object_type]).get(object_id)
+        obj = None
+        if isinstance(object_id, str):
+            obj = getattr(self, self.TABLES[object_type]).get(object_id)
         if obj is None:
             raise errors.not_found(object_type, object_id)
         return obj
@@ -490,6 +492,10 @@ class Mdm:
     # ----------------------------------------------------------- mapping
     def _target_sdcs(self, params, allow_all):
         """The SDCs named by sdcId, guid or (host 4.x) hostId, or allSdcs."""
+        for key in ('sdcId', 'hostId', 'guid'):
+            if key in params and not isinstance(params[key], str):
+                raise errors.bad_request('%s must be a string, got %r'
+                                         % (key, params[key]))
         if 'sdcId' in params:
             return [self.get('Sdc', params['sdcId'])]
         if 'hostId' in params and self.profile.at_least(4):
@@ -671,12 +677,17 @@ class Mdm:
 
     @locked
     def poll_vtree(self, vtree_id):
-        """A client reads the vTree: migrations advance one step per read."""
+        """A client reads the vTree, which advances its migration.
+
+        A migration reads ``InMigration`` ``migration_polls`` times and has
+        finished at the next read.
+        """
         vtree = self.get('VTree', vtree_id)
         m = vtree.migration
         if m is not None and m.pause_reason is None:
-            m.polls_left -= 1
-            if m.polls_left <= 0:
+            if m.polls_left > 0:
+                m.polls_left -= 1
+            else:
                 self._finish_migration(vtree)
             self._commit()
         return vtree

@@ -2,6 +2,7 @@
 
 import dataclasses
 import hashlib
+import re
 import typing
 
 from scaleio_sim import errors
@@ -9,6 +10,7 @@ from scaleio_sim import errors
 KIB_PER_GIB = 1024 * 1024
 GRANULARITY_KIB = 8 * KIB_PER_GIB
 MAX_NAME_LENGTH = 31
+INTEGER_RE = re.compile(r'\s*-?[0-9]+\s*')
 
 THIN = 'ThinProvisioned'
 THICK = 'ThickProvisioned'
@@ -43,7 +45,7 @@ def parse_int(value, field):
                                  % (field, value))
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip('-').isdigit():
+    if isinstance(value, str) and INTEGER_RE.fullmatch(value):
         return int(value)
     raise errors.bad_request('%s must be a number, got %r' % (field, value))
 

@@ -103,24 +103,11 @@ class Simulator:
         self.host = host
         self.requested_port = port
         self.profile = versions.profile(api_version, thin_allocated_typo)
-        self.topology = topology_mod.validate(
-            topology if topology is not None else topology_mod.default())
+        if topology is None:
+            topology = topology_mod.default(self.profile.fine_granularity)
+        self.topology = topology_mod.validate(topology)
         self.tls = tls
         self.threads = threads
-        self._own_dir = None
-        if state_dir is None:
-            self._own_dir = tempfile.mkdtemp(prefix='scaleio-sim-')
-            self.state_dir = self._own_dir
-            self.store = None
-        else:
-            self.state_dir = os.path.abspath(state_dir)
-            os.makedirs(self.state_dir, exist_ok=True)
-            self.store = store.StateStore(
-                os.path.join(self.state_dir, 'state.json'))
-        self.hosts_dir = os.path.join(self.state_dir, 'hosts')
-        self.dataplane = datapath.DataPlane(
-            os.path.join(self.state_dir, 'volumes'), self.hosts_dir,
-            device_mode)
         self.tokens = auth.TokenStore(
             auth.DEFAULT_IDLE_TIMEOUT if token_idle_timeout is None
             else token_idle_timeout,
@@ -130,18 +117,39 @@ class Simulator:
         self.log = faults.RequestLog()
         self.stopping = threading.Event()
         self._down_until = 0.0
-        self.mdm = self._make_mdm()
-        self.app = sim_app.SimulatorApp(self)
         self._server = None
         self._thread = None
         self.ca_file = None
+        self._own_dir = None
+        if state_dir is None:
+            self._own_dir = tempfile.mkdtemp(prefix='scaleio-sim-')
+        self.state_dir = os.path.abspath(state_dir or self._own_dir)
+        try:
+            self._load(device_mode)
+        except BaseException:
+            if self._own_dir:
+                shutil.rmtree(self._own_dir, ignore_errors=True)
+            raise
+        self.app = sim_app.SimulatorApp(self)
 
-    def _make_mdm(self):
-        state = self.store.load() if self.store else None
-        if state is not None:
-            LOG.info('Loaded the simulated system from %s', self.store.path)
-        return model.Mdm(self.profile, self.topology, self.dataplane,
-                         self.store, state)
+    def _load(self, device_mode):
+        """Set up the data plane and the MDM, from saved state if any."""
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.store = None
+        state = None
+        if not self._own_dir:
+            self.store = store.StateStore(
+                os.path.join(self.state_dir, 'state.json'))
+            state = self.store.load()
+            if state is not None:
+                LOG.info('Loaded the simulated system from %s',
+                         self.store.path)
+        self.hosts_dir = os.path.join(self.state_dir, 'hosts')
+        self.dataplane = datapath.DataPlane(
+            os.path.join(self.state_dir, 'volumes'), self.hosts_dir,
+            device_mode)
+        self.mdm = model.Mdm(self.profile, self.topology, self.dataplane,
+                             self.store, state)
 
     # ------------------------------------------------------------ serving
     @property
@@ -241,6 +249,7 @@ class Simulator:
     def add_sdc(self, spec):
         sdc = self.mdm.add_sdc(spec)
         self._write_host_files(sdc)
+        self.dataplane.sync([sdc], [], self.mdm.system_id)
         return sdc
 
     def rescan(self, sdc):

@@ -22,7 +22,8 @@ documented default system, which tests and examples rely on::
 reports as total; ``spare_percentage`` (default 10) is reserved on top of it.
 An SDC may name a ``host_dir`` (device links, ``drv_cfg`` stand-in) or only a
 ``device_dir`` for the links, and ``auto_rescan: false`` to make new mappings
-and size changes appear only after a rescan.
+appear only after a rescan. A migrated vTree reads ``InMigration``
+``migration_polls`` times (default 2), then it has moved.
 """
 
 import copy
@@ -60,8 +61,18 @@ class TopologyError(ValueError):
     pass
 
 
-def default():
-    return copy.deepcopy(DEFAULT)
+def default(fine_granularity=True):
+    """The default system.
+
+    Before API 3.0 its pool sp2 is medium granularity too: fine granularity
+    did not exist yet.
+    """
+    topo = copy.deepcopy(DEFAULT)
+    if not fine_granularity:
+        for pd in topo['protection_domains']:
+            for pool in pd['storage_pools']:
+                pool['data_layout'] = 'MediumGranularity'
+    return topo
 
 
 def load(path):
@@ -147,7 +158,8 @@ def validate(data, source='topology'):
 
     sdcs = topo['sdcs']
     if not isinstance(sdcs, list):
-        raise TopologyError('%s: sdcs must be a list' % source)
+        raise TopologyError('%s: sdcs must be a list, got %r'
+                            % (source, sdcs))
     for i, sdc in enumerate(sdcs):
         name = 'sdcs[%d]' % i
         where.mapping(sdc, name)

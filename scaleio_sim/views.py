@@ -124,7 +124,6 @@ def volume(mdm, v):
         'consistencyGroupId': v.consistency_group_id,
         'accessModeLimit': v.access_mode_limit,
         'notGenuineSnapshot': False,
-        'useRmcache': False,
         'mappedSdcInfo': mapped_sdc_info(mdm, v),
         'links': _links('Volume', v.id, ('Statistics',),
                         (('vtreeId', 'VTree', v.vtree_id),
@@ -140,6 +139,7 @@ def volume(mdm, v):
         body['volumeReplicationState'] = 'UnmarkedForReplication'
         body['managedBy'] = 'ScaleIO'
     else:
+        body['useRmcache'] = False
         body['mappingToAllSdcsEnabled'] = False
         body['isObfuscated'] = False
         body['mappedScsiInitiatorInfo'] = None

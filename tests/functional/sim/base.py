@@ -20,8 +20,9 @@ class SimulatorFixture(fixtures.Fixture):
         self.kwargs = kwargs
 
     def _setUp(self):
-        self.sim = server.Simulator(**self.kwargs).start()
+        self.sim = server.Simulator(**self.kwargs)
         self.addCleanup(self.sim.stop)
+        self.sim.start()
 
 
 class Gateway:
@@ -30,6 +31,9 @@ class Gateway:
     def __init__(self, sim, user=ADMIN, verify=True):
         self.sim = sim
         self.session = requests.Session()
+        # The environment (REQUESTS_CA_BUNDLE, proxies) must not override
+        # what a test asks for.
+        self.session.trust_env = False
         self.session.verify = verify
         self.user = user
         self.token = None
