@@ -74,8 +74,8 @@ class SimulatorApp:
                 fault = 'restarting'
                 raise ResetConnection()
             rule = self.sim.faults.take(method, path, 'before')
-            response = rule and self.apply(rule)
             fault = rule and rule.action
+            response = rule and self.apply(rule)
             if response is None:
                 response = self.answer(request)
                 rule = self.sim.faults.take(method, path, 'after')

@@ -132,7 +132,8 @@ class ControlApi:
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError(400, 'seconds %r must be a non-negative '
                                     'number' % (seconds,))
-        self.sim.restart(seconds)
+        self.sim.restart(seconds,
+                         keep=request.environ.get('scaleio_sim.connection'))
         return {}
 
     def sdcs(self, request, body):

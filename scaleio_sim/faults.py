@@ -50,7 +50,11 @@ class Rule:
             raise FaultError('action %r is not one of %s'
                              % (self.action, ', '.join(ACTIONS)))
         method = spec.get('method')
-        self.method = method.upper() if isinstance(method, str) else None
+        if method is not None and (not isinstance(method, str)
+                                   or not method.isalpha()):
+            raise FaultError('method %r is not an HTTP method name'
+                             % (method,))
+        self.method = method.upper() if method else None
         self.path = spec.get('path', '*')
         if not isinstance(self.path, str):
             raise FaultError('path must be a glob string, got %r'
@@ -61,6 +65,7 @@ class Rule:
             raise FaultError('phase %r is not before or after' % self.phase)
         self.count = spec.get('count')
         if self.count is not None and (not isinstance(self.count, int)
+                                       or isinstance(self.count, bool)
                                        or self.count < 1):
             raise FaultError('count %r must be a positive integer'
                              % (self.count,))

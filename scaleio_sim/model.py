@@ -141,9 +141,9 @@ class Mdm:
                 self._load_state(state)
 
     def _load_state(self, state):
-        if state.get('format') != STATE_FORMAT:
-            raise ValueError('state format %r is not %d'
-                             % (state.get('format'), STATE_FORMAT))
+        if not isinstance(state, dict) or state.get('format') != STATE_FORMAT:
+            raise ValueError('it is not a format %d simulator state'
+                             % STATE_FORMAT)
         self.system_id = state['system']['id']
         self.system_name = state['system']['name']
         self.users = dict(state['users'])

@@ -36,6 +36,7 @@ from scaleio_sim import versions
 
 LOG = logging.getLogger(__name__)
 DEFAULT_VERSION = '3.5'
+CONNECTION_KEY = 'scaleio_sim.connection'
 
 
 class _Connection(cheroot_server.HTTPConnection):
@@ -69,6 +70,11 @@ class _Connection(cheroot_server.HTTPConnection):
 
 class _Gateway(wsgi.Gateway_10):
     """WSGI gateway that turns ResetConnection into a dropped connection."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ[CONNECTION_KEY] = self.req.conn
+        return environ
 
     def respond(self):
         try:
@@ -148,8 +154,14 @@ class Simulator:
         self.dataplane = datapath.DataPlane(
             os.path.join(self.state_dir, 'volumes'), self.hosts_dir,
             device_mode)
-        self.mdm = model.Mdm(self.profile, self.topology, self.dataplane,
-                             self.store, state)
+        try:
+            self.mdm = model.Mdm(self.profile, self.topology, self.dataplane,
+                                 self.store, state)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            if state is None:
+                raise
+            raise ValueError('state file %s cannot be loaded: %s: %s'
+                             % (self.store.path, type(e).__name__, e))
 
     # ------------------------------------------------------------ serving
     @property
@@ -169,7 +181,10 @@ class Simulator:
     def start(self):
         server = _Server((self.host, self.requested_port), self.app,
                          numthreads=self.threads, timeout=60,
-                         shutdown_timeout=1)
+                         shutdown_timeout=1, request_queue_size=128)
+        # cheroot answers "Connection: close" past 10 idle keep-alive
+        # connections by default; a gateway keeps them all.
+        server.keep_alive_conn_limit = 1024
         if self.tls:
             self.ca_file, cert, key = certificates.ensure_certificates(
                 os.path.join(self.state_dir, 'tls'), self.host)
@@ -210,11 +225,12 @@ class Simulator:
         self.stop()
 
     # ----------------------------------------------------- gateway events
-    def restart(self, seconds=0):
+    def restart(self, seconds=0, keep=None):
         """Act as a gateway restart.
 
         Tokens are forgotten, open connections dropped, the gateway is
         unreachable for ``seconds`` and the state is reloaded from disk.
+        ``keep`` is a connection to spare (the control request asking).
         """
         self._down_until = time.monotonic() + seconds
         self.tokens.revoke()
@@ -224,7 +240,8 @@ class Simulator:
                 self.mdm.reload(state)
         if self._server is not None:
             for conn in list(self._server.connections):
-                conn.reset()
+                if conn is not keep:
+                    conn.reset()
 
     def unavailable(self):
         return time.monotonic() < self._down_until
