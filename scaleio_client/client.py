@@ -1,0 +1,473 @@
+"""Typed gateway operations: what the Cinder driver and the connector call.
+
+Each method is one gateway request in the steady state (lookups of domain,
+pool, system and SDC ids are cached and dropped on a not-found answer), is
+safe to repeat where the gateway allows it, and returns records rather
+than raw dicts. Creates whose answer is lost are checked by name before
+they are sent again, so a retry never makes a duplicate.
+"""
+
+import logging
+import threading
+import time
+
+from scaleio_client import capacity
+from scaleio_client import config as config_mod
+from scaleio_client import exceptions
+from scaleio_client import names
+from scaleio_client import records
+from scaleio_client import transport as transport_mod
+from scaleio_client import versions
+
+LOG = logging.getLogger(__name__)
+
+REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
+                'WHOLE_VTREE')
+CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
+
+
+class TtlCache:
+    """A small thread-safe cache whose entries expire."""
+
+    def __init__(self, ttl, clock=time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.entries = {}
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            value, expires = entry
+            if self.clock() >= expires:
+                del self.entries[key]
+                return None
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.entries[key] = (value, self.clock() + self.ttl)
+
+    def drop(self, key):
+        with self.lock:
+            self.entries.pop(key, None)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+class ScaleIOClient:
+    """One gateway's operations. Thread-safe; share one per gateway."""
+
+    def __init__(self, config, transport=None, cache_ttl=300.0,
+                 clock=time.monotonic):
+        if not isinstance(config, config_mod.GatewayConfig):
+            raise TypeError('config must be a GatewayConfig')
+        self.config = config
+        self.transport = transport or transport_mod.Transport(config)
+        self.cache = TtlCache(cache_ttl, clock)
+        self._version = None
+        self._thin_allocated = None
+
+    @property
+    def stats(self):
+        return self.transport.stats
+
+    def close(self):
+        self.transport.logout()
+        self.transport.session.close()
+
+    def _get(self, path):
+        return self.transport.request('GET', path)
+
+    def _post(self, path, body=None, idempotent=False):
+        return self.transport.request('POST', path, body or {}, idempotent)
+
+    def _query(self, path, body):
+        """A POST that only reads: safe to repeat."""
+        return self._post(path, body, idempotent=True)
+
+    def _cached(self, key, load):
+        value = self.cache.get(key)
+        if value is None:
+            value = load()
+            self.cache.put(key, value)
+        return value
+
+    # -------------------------------------------------------------- system
+    @property
+    def version(self):
+        """The gateway API version, read once."""
+        if self._version is None:
+            self._version = versions.ApiVersion(self._get('/version'))
+        return self._version
+
+    def system(self):
+        systems = self._get('/types/System/instances')
+        if not isinstance(systems, list) or not systems:
+            raise exceptions.ProtocolError('the gateway lists no system',
+                                           'GET', '/types/System/instances')
+        return systems[0]
+
+    def system_id(self):
+        return self._cached(('system',), lambda: self.system()['id'])
+
+    # ------------------------------------------------------ domains, pools
+    def protection_domain_id(self, name):
+        """The id of the protection domain with this name (cached)."""
+        def load():
+            pd_id = self._get('/types/Domain/instances/getByName::%s'
+                              % names.quote(name))
+            if not pd_id:
+                raise exceptions.NotFound(
+                    'protection domain %r not found' % name)
+            return pd_id
+        return self._cached(('pd', name), load)
+
+    def protection_domain(self, pd_id):
+        return records.ProtectionDomain.from_api(
+            self._get('/instances/ProtectionDomain::%s' % pd_id))
+
+    def protection_domains(self, pd_ids):
+        found = self._query(
+            '/types/ProtectionDomain/instances/action/queryBySelectedIds',
+            {'ids': list(pd_ids)})
+        return [records.ProtectionDomain.from_api(d) for d in found or ()]
+
+    def storage_pool_id(self, domain_name, pool_name):
+        """The id of pool ``pool_name`` in domain ``domain_name`` (cached)."""
+        def load():
+            pd_id = self.protection_domain_id(domain_name)
+            try:
+                pool_id = self._get(
+                    '/types/Pool/instances/getByName::%s,%s'
+                    % (pd_id, names.quote(pool_name)))
+            except exceptions.NotFound:
+                # The domain may have gone and come back with a new id.
+                self.cache.drop(('pd', domain_name))
+                raise
+            if not pool_id:
+                raise exceptions.NotFound(
+                    'storage pool %r not found in protection domain %r'
+                    % (pool_name, domain_name))
+            return pool_id
+        return self._cached(('pool', domain_name, pool_name), load)
+
+    def storage_pool(self, pool_id):
+        return records.StoragePool.from_api(
+            self._get('/instances/StoragePool::%s' % pool_id))
+
+    def pool_volumes(self, pool_id):
+        """Every volume and snapshot in a pool (for manageable listings)."""
+        return [records.Volume.from_api(v) for v in self._get(
+            '/instances/StoragePool::%s/relationships/Volume' % pool_id)]
+
+    def forget(self, *key):
+        """Drop a cached lookup, e.g. after a not-found answer."""
+        self.cache.drop(key)
+
+    # ------------------------------------------------------------ volumes
+    def volume(self, volume_id):
+        return records.Volume.from_api(
+            self._get('/instances/Volume::%s' % volume_id))
+
+    def volumes(self, volume_ids):
+        found = self._query(
+            '/types/Volume/instances/action/queryBySelectedIds',
+            {'ids': list(volume_ids)})
+        return [records.Volume.from_api(v) for v in found or ()]
+
+    def volume_id_by_name(self, name):
+        """The id of the volume with this name, or None."""
+        try:
+            volume_id = self._get('/types/Volume/instances/getByName::%s'
+                                  % names.quote(name, times=2))
+        except exceptions.NotFound:
+            return None
+        return volume_id or None
+
+    def find_volume(self, name):
+        volume_id = self.volume_id_by_name(name)
+        if volume_id is None:
+            return None
+        try:
+            return self.volume(volume_id)
+        except exceptions.NotFound:
+            return None
+
+    def create_volume(self, name, pool_id, size_kib, thin=True,
+                      compression=None, protection_domain_id=None):
+        """Create a volume; return its id. The gateway rounds the size up."""
+        body = {'storagePoolId': pool_id, 'name': name,
+                'volumeType': records.THIN if thin else records.THICK,
+                'volumeSizeInKb': str(int(size_kib))}
+        if protection_domain_id:
+            body['protectionDomainId'] = protection_domain_id
+        if compression is not None:
+            body['compressionMethod'] = compression
+
+        def send():
+            return self._post('/types/Volume/instances', body)['id']
+
+        def find():
+            found = self.find_volume(name)
+            return found.id if found else None
+        return self._create_once(send, find, 'volume %s' % name)
+
+    def _create_once(self, send, find, what):
+        """Send a create; if its answer is lost, look before sending again."""
+        attempts = self.config.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return send()
+            except exceptions.NameInUse:
+                if attempt == 1:
+                    raise
+                # An earlier attempt did arrive after all.
+                found = find()
+                if found is None:
+                    raise
+                return found
+            except exceptions.TransportError as e:
+                if attempt == attempts:
+                    raise
+                found = find()
+                if found is not None:
+                    LOG.info('The answer to creating %s was lost (%s); it '
+                             'was created.', what, e)
+                    return found
+                LOG.warning('Creating %s failed (%s); it does not exist, '
+                            'trying again.', what, e)
+                self.transport.sleep(min(self.config.retry_backoff
+                                         * 2 ** (attempt - 1),
+                                         self.config.retry_backoff_max))
+
+    def delete_volume(self, volume_id, mode='ONLY_ME'):
+        """Unmap a volume from every SDC and remove it.
+
+        Returns False if it was already gone (deleting twice is fine).
+        """
+        if mode not in REMOVE_MODES:
+            raise ValueError('remove mode %r is not one of %s'
+                             % (mode, ', '.join(REMOVE_MODES)))
+        try:
+            volume = self.volume(volume_id)
+        except exceptions.NotFound:
+            return False
+        if volume.is_mapped:
+            self.unmap_volume_from_all(volume_id)
+        try:
+            self._post('/instances/Volume::%s/action/removeVolume'
+                       % volume_id, {'removeMode': mode}, idempotent=True)
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def extend_volume(self, volume_id, size_gib):
+        """Grow a volume to ``size_gib`` (the gateway rounds up)."""
+        try:
+            self._post('/instances/Volume::%s/action/setVolumeSize'
+                       % volume_id, {'sizeInGB': str(int(size_gib))},
+                       idempotent=True)
+        except exceptions.CannotExtend:
+            # A repeated call finds the work done; anything else is real.
+            if self.volume(volume_id).size_gib < int(size_gib):
+                raise
+
+    def rename_volume(self, volume_id, new_name):
+        try:
+            self._post('/instances/Volume::%s/action/setVolumeName'
+                       % volume_id, {'newName': new_name}, idempotent=True)
+        except exceptions.NameInUse:
+            if self.volume(volume_id).name != new_name:
+                raise
+
+    def revert_volume(self, volume_id, snapshot_id):
+        """Give a volume the content of one of its snapshots (3.0+)."""
+        if not self.version.revert:
+            raise exceptions.GatewayError(
+                'reverting to a snapshot needs gateway API 3.0 or later; '
+                'this gateway is %s' % self.version)
+        self._post('/instances/Volume::%s/action/overwriteVolumeContent'
+                   % volume_id, {'srcVolumeId': snapshot_id},
+                   idempotent=True)
+
+    # ---------------------------------------------------------- snapshots
+    def snapshot_volumes(self, definitions):
+        """Snapshot several volumes at one point in time.
+
+        ``definitions`` is a list of ``(volume_id, snapshot_name)``; the
+        answer lists the new ids in the same order.
+        """
+        definitions = list(definitions)
+        if not definitions:
+            raise ValueError('nothing to snapshot')
+        body = {'snapshotDefs': [{'volumeId': v, 'snapshotName': n}
+                                 for v, n in definitions]}
+
+        def send():
+            answer = self._post('/instances/System/action/snapshotVolumes',
+                                body)
+            return records.SnapshotGroup(tuple(answer['volumeIdList']),
+                                         answer.get('snapshotGroupId'))
+
+        def find():
+            found = [self.find_volume(n) for _, n in definitions]
+            if not all(found):
+                return None     # the call is atomic: all or nothing
+            return records.SnapshotGroup(tuple(v.id for v in found),
+                                         found[0].consistency_group_id)
+        return self._create_once(send, find, 'snapshots %s' % ', '.join(
+            n for _, n in definitions))
+
+    # ------------------------------------------------------------ mapping
+    def sdcs(self):
+        return [records.Sdc.from_api(s)
+                for s in self._get('/types/Sdc/instances')]
+
+    def sdc(self, sdc_id):
+        return records.Sdc.from_api(self._get('/instances/Sdc::%s' % sdc_id))
+
+    def sdc_id(self, guid):
+        """The id of the SDC with this GUID.
+
+        Cached: one listing fills the cache for every SDC, so attaches on a
+        system with thousands of SDCs do not list them each time.
+        """
+        key = ('sdc', guid.lower())
+        sdc_id = self.cache.get(key)
+        if sdc_id is None:
+            for sdc in self.sdcs():
+                if sdc.guid:
+                    self.cache.put(('sdc', sdc.guid.lower()), sdc.id)
+            sdc_id = self.cache.get(key)
+        if sdc_id is None:
+            raise exceptions.NotFound('no SDC has the GUID %s' % guid)
+        return sdc_id
+
+    def sdc_volume_ids(self, sdc_id):
+        return [v['id'] for v in self._get(
+            '/instances/Sdc::%s/relationships/Volume' % sdc_id)]
+
+    def map_volume(self, volume_id, sdc_id, allow_multiple=True,
+                   access_mode=None):
+        """Map a volume to an SDC; False if it already was."""
+        body = {'sdcId': sdc_id,
+                'allowMultipleMappings': 'True' if allow_multiple
+                else 'False'}
+        if access_mode:
+            body['accessMode'] = access_mode
+        try:
+            self._post('/instances/Volume::%s/action/addMappedSdc'
+                       % volume_id, body, idempotent=True)
+        except exceptions.AlreadyMapped:
+            return False
+        return True
+
+    def unmap_volume(self, volume_id, sdc_id):
+        """Unmap a volume from an SDC; False if it was not mapped."""
+        try:
+            self._post('/instances/Volume::%s/action/removeMappedSdc'
+                       % volume_id, {'sdcId': sdc_id}, idempotent=True)
+        except exceptions.NotMapped:
+            return False
+        return True
+
+    def unmap_volume_from_all(self, volume_id):
+        """Unmap a volume from every SDC; False if it was not mapped."""
+        try:
+            self._post('/instances/Volume::%s/action/removeMappedSdc'
+                       % volume_id, {'allSdcs': ''}, idempotent=True)
+        except exceptions.NotMapped:
+            return False
+        return True
+
+    def set_mapping_limits(self, volume_id, sdc_id, iops=None,
+                           bandwidth_kbps=None):
+        """Per-mapping QoS; 0 means unlimited, None leaves a limit as is."""
+        body = {'sdcId': sdc_id}
+        if iops is not None:
+            body['iopsLimit'] = str(int(iops))
+        if bandwidth_kbps is not None:
+            body['bandwidthLimitInKbps'] = str(int(bandwidth_kbps))
+        if len(body) == 1:
+            raise ValueError('give iops or bandwidth_kbps')
+        self._post('/instances/Volume::%s/action/setMappedSdcLimits'
+                   % volume_id, body, idempotent=True)
+
+    # ----------------------------------------------- statistics, migration
+    def pool_capacities(self, pool_ids):
+        """Capacity of several pools in one request: {pool id: capacity}."""
+        pool_ids = list(pool_ids)
+        if not pool_ids:
+            return {}
+        version = self.version
+        thin = self._thin_allocated_property(pool_ids[0])
+        answer = self._query(
+            '/types/StoragePool/instances/action/querySelectedStatistics',
+            {'ids': pool_ids,
+             'properties': capacity.properties(version, thin)})
+        result = {}
+        for pool_id in pool_ids:
+            counters = answer.get(pool_id)
+            if counters is None and len(answer) == 1:
+                counters = next(iter(answer.values()))
+            if counters is None:
+                raise exceptions.ProtocolError(
+                    'no statistics for pool %s in the answer' % pool_id)
+            result[pool_id] = capacity.pool_capacity(pool_id, counters,
+                                                     version)
+        return result
+
+    def _thin_allocated_property(self, pool_id):
+        """Which name this gateway gives thin allocation (2.x typo probe)."""
+        if self._thin_allocated is None:
+            name = capacity.THIN_ALLOCATED
+            if self.version.may_misspell_thin_allocated:
+                try:
+                    self._query('/types/StoragePool/instances/action/'
+                                'querySelectedStatistics',
+                                {'ids': [pool_id], 'properties': [name]})
+                except exceptions.GatewayError:
+                    name = capacity.THIN_ALLOCATED_TYPO
+            self._thin_allocated = name
+        return self._thin_allocated
+
+    def vtree(self, vtree_id):
+        return records.VTree.from_api(
+            self._get('/instances/VTree::%s' % vtree_id))
+
+    def vtree_volume_count(self, vtree_id):
+        stats = self._get('/instances/VTree::%s/relationships/Statistics'
+                          % vtree_id)
+        return int(stats.get('numOfVolumes') or 0)
+
+    def migrate_vtree(self, volume_id, pool_id, conversion='NoConversion',
+                      compression=None, allow_during_rebuild=False):
+        """Start moving a volume's vTree to another pool (3.0+).
+
+        Returns 'started', 'in progress' (717) or 'done' (718: already
+        there). Poll :meth:`vtree` for the outcome.
+        """
+        if not self.version.migration:
+            raise exceptions.GatewayError(
+                'vTree migration needs gateway API 3.0 or later; this '
+                'gateway is %s' % self.version)
+        if conversion not in CONVERSIONS:
+            raise ValueError('conversion %r is not one of %s'
+                             % (conversion, ', '.join(CONVERSIONS)))
+        body = {'destSPId': pool_id, 'volTypeConversion': conversion,
+                'allowDuringRebuild': str(bool(allow_during_rebuild))}
+        if compression is not None:
+            body['compressionMethod'] = compression
+        try:
+            self._post('/instances/Volume::%s/action/migrateVTree'
+                       % volume_id, body, idempotent=True)
+        except exceptions.MigrationInProgress:
+            return 'in progress'
+        except exceptions.AlreadyInPool:
+            return 'done'
+        return 'started'
