@@ -156,6 +156,19 @@ class ScaleIOClient:
             return pool_id
         return self._cached(('pool', domain_name, pool_name), load)
 
+    def query_id_by_key(self, object_type, name, **keys):
+        """An object's id by ``queryIdByKey``, or None if there is none.
+
+        For Volume, ProtectionDomain or StoragePool (give
+        ``protectionDomainId=`` or ``protectionDomainName=`` for a pool).
+        """
+        body = dict(keys, name=name)
+        try:
+            return self._query('/types/%s/instances/action/queryIdByKey'
+                               % object_type, body) or None
+        except exceptions.NotFound:
+            return None
+
     def storage_pool(self, pool_id):
         return records.StoragePool.from_api(
             self._get('/instances/StoragePool::%s' % pool_id))
@@ -352,12 +365,18 @@ class ScaleIOClient:
         return [v['id'] for v in self._get(
             '/instances/Sdc::%s/relationships/Volume' % sdc_id)]
 
-    def map_volume(self, volume_id, sdc_id, allow_multiple=True,
-                   access_mode=None):
+    @staticmethod
+    def _sdc_key(sdc_id, guid):
+        """The body naming an SDC by id or, on legacy paths, by GUID."""
+        if (sdc_id is None) == (guid is None):
+            raise ValueError('give exactly one of sdc_id and guid')
+        return {'sdcId': sdc_id} if sdc_id is not None else {'guid': guid}
+
+    def map_volume(self, volume_id, sdc_id=None, allow_multiple=True,
+                   access_mode=None, guid=None):
         """Map a volume to an SDC; False if it already was."""
-        body = {'sdcId': sdc_id,
-                'allowMultipleMappings': 'True' if allow_multiple
-                else 'False'}
+        body = self._sdc_key(sdc_id, guid)
+        body['allowMultipleMappings'] = 'True' if allow_multiple else 'False'
         if access_mode:
             body['accessMode'] = access_mode
         try:
@@ -367,11 +386,12 @@ class ScaleIOClient:
             return False
         return True
 
-    def unmap_volume(self, volume_id, sdc_id):
+    def unmap_volume(self, volume_id, sdc_id=None, guid=None):
         """Unmap a volume from an SDC; False if it was not mapped."""
         try:
             self._post('/instances/Volume::%s/action/removeMappedSdc'
-                       % volume_id, {'sdcId': sdc_id}, idempotent=True)
+                       % volume_id, self._sdc_key(sdc_id, guid),
+                       idempotent=True)
         except exceptions.NotMapped:
             return False
         return True
@@ -385,10 +405,10 @@ class ScaleIOClient:
             return False
         return True
 
-    def set_mapping_limits(self, volume_id, sdc_id, iops=None,
-                           bandwidth_kbps=None):
+    def set_mapping_limits(self, volume_id, sdc_id=None, iops=None,
+                           bandwidth_kbps=None, guid=None):
         """Per-mapping QoS; 0 means unlimited, None leaves a limit as is."""
-        body = {'sdcId': sdc_id}
+        body = self._sdc_key(sdc_id, guid)
         if iops is not None:
             body['iopsLimit'] = str(int(iops))
         if bandwidth_kbps is not None:
@@ -435,6 +455,11 @@ class ScaleIOClient:
                     name = capacity.THIN_ALLOCATED_TYPO
             self._thin_allocated = name
         return self._thin_allocated
+
+    def pool_counters(self, pool_id):
+        """Every statistics counter of a pool, as the gateway names them."""
+        return self._get('/instances/StoragePool::%s/relationships/Statistics'
+                         % pool_id)
 
     def vtree(self, vtree_id):
         return records.VTree.from_api(
