@@ -7,6 +7,7 @@ than raw dicts. Creates whose answer is lost are checked by name before
 they are sent again, so a retry never makes a duplicate.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -16,10 +17,29 @@ from scaleio_client import config as config_mod
 from scaleio_client import exceptions
 from scaleio_client import names
 from scaleio_client import records
+from scaleio_client import sizes
 from scaleio_client import transport as transport_mod
 from scaleio_client import versions
 
 LOG = logging.getLogger(__name__)
+
+# What an answer must look like, checked before anything reads it.
+SHAPES = {
+    'object': ('a JSON object with an id',
+               lambda a: isinstance(a, dict) and isinstance(a.get('id'),
+                                                            str)),
+    'objects': ('a list of JSON objects with ids',
+                lambda a: isinstance(a, list) and all(
+                    isinstance(i, dict) and isinstance(i.get('id'), str)
+                    for i in a)),
+    'mapping': ('a JSON object', lambda a: isinstance(a, dict)),
+    'id': ('an object id string or nothing',
+           lambda a: a is None or isinstance(a, str)),
+    'any': ('anything', lambda a: True),
+}
+
+# Not-found codes that are about the volume, not the SDC or pool named.
+VOLUME_NOT_FOUND_CODES = (78, 79)
 
 REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
                 'WHOLE_VTREE')
@@ -54,6 +74,13 @@ class TtlCache:
         with self.lock:
             self.entries.pop(key, None)
 
+    def drop_value(self, value):
+        """Forget every entry that resolves to ``value`` (a stale id)."""
+        with self.lock:
+            for key in [k for k, (v, _) in self.entries.items()
+                        if v == value]:
+                del self.entries[key]
+
     def clear(self):
         with self.lock:
             self.entries.clear()
@@ -80,15 +107,38 @@ class ScaleIOClient:
         self.transport.logout()
         self.transport.session.close()
 
-    def _get(self, path):
-        return self.transport.request('GET', path)
+    def _get(self, path, shape):
+        return self._checked(self.transport.request('GET', path), shape,
+                             'GET', path)
 
-    def _post(self, path, body=None, idempotent=False):
-        return self.transport.request('POST', path, body or {}, idempotent)
+    def _post(self, path, body=None, idempotent=False, shape='any'):
+        return self._checked(
+            self.transport.request('POST', path, body or {}, idempotent),
+            shape, 'POST', path)
 
-    def _query(self, path, body):
+    def _query(self, path, body, shape):
         """A POST that only reads: safe to repeat."""
-        return self._post(path, body, idempotent=True)
+        return self._post(path, body, idempotent=True, shape=shape)
+
+    @staticmethod
+    def _checked(answer, shape, method, path):
+        description, valid = SHAPES[shape]
+        if not valid(answer):
+            raise exceptions.ProtocolError(
+                'the answer is not %s but %.80r' % (description, answer),
+                method, path, 200)
+        return answer
+
+    @contextlib.contextmanager
+    def _invalidating(self, *ids):
+        """On a not-found answer about these (cached) ids, forget them."""
+        try:
+            yield
+        except exceptions.NotFound as e:
+            if e.error_code not in VOLUME_NOT_FOUND_CODES:
+                for object_id in ids:
+                    self.cache.drop_value(object_id)
+            raise
 
     def _cached(self, key, load):
         value = self.cache.get(key)
@@ -102,12 +152,13 @@ class ScaleIOClient:
     def version(self):
         """The gateway API version, read once."""
         if self._version is None:
-            self._version = versions.ApiVersion(self._get('/version'))
+            self._version = versions.ApiVersion(
+                self._get('/version', 'any'))
         return self._version
 
     def system(self):
-        systems = self._get('/types/System/instances')
-        if not isinstance(systems, list) or not systems:
+        systems = self._get('/types/System/instances', 'objects')
+        if not systems:
             raise exceptions.ProtocolError('the gateway lists no system',
                                            'GET', '/types/System/instances')
         return systems[0]
@@ -120,7 +171,7 @@ class ScaleIOClient:
         """The id of the protection domain with this name (cached)."""
         def load():
             pd_id = self._get('/types/Domain/instances/getByName::%s'
-                              % names.quote(name))
+                              % names.quote(name), 'id')
             if not pd_id:
                 raise exceptions.NotFound(
                     'protection domain %r not found' % name)
@@ -128,14 +179,15 @@ class ScaleIOClient:
         return self._cached(('pd', name), load)
 
     def protection_domain(self, pd_id):
-        return records.ProtectionDomain.from_api(
-            self._get('/instances/ProtectionDomain::%s' % pd_id))
+        with self._invalidating(pd_id):
+            return records.ProtectionDomain.from_api(self._get(
+                '/instances/ProtectionDomain::%s' % pd_id, 'object'))
 
     def protection_domains(self, pd_ids):
         found = self._query(
             '/types/ProtectionDomain/instances/action/queryBySelectedIds',
-            {'ids': list(pd_ids)})
-        return [records.ProtectionDomain.from_api(d) for d in found or ()]
+            {'ids': list(pd_ids)}, 'objects')
+        return [records.ProtectionDomain.from_api(d) for d in found]
 
     def storage_pool_id(self, domain_name, pool_name):
         """The id of pool ``pool_name`` in domain ``domain_name`` (cached)."""
@@ -144,7 +196,7 @@ class ScaleIOClient:
             try:
                 pool_id = self._get(
                     '/types/Pool/instances/getByName::%s,%s'
-                    % (pd_id, names.quote(pool_name)))
+                    % (pd_id, names.quote(pool_name)), 'id')
             except exceptions.NotFound:
                 # The domain may have gone and come back with a new id.
                 self.cache.drop(('pd', domain_name))
@@ -165,18 +217,21 @@ class ScaleIOClient:
         body = dict(keys, name=name)
         try:
             return self._query('/types/%s/instances/action/queryIdByKey'
-                               % object_type, body) or None
+                               % object_type, body, 'id') or None
         except exceptions.NotFound:
             return None
 
     def storage_pool(self, pool_id):
-        return records.StoragePool.from_api(
-            self._get('/instances/StoragePool::%s' % pool_id))
+        with self._invalidating(pool_id):
+            return records.StoragePool.from_api(
+                self._get('/instances/StoragePool::%s' % pool_id, 'object'))
 
     def pool_volumes(self, pool_id):
         """Every volume and snapshot in a pool (for manageable listings)."""
-        return [records.Volume.from_api(v) for v in self._get(
-            '/instances/StoragePool::%s/relationships/Volume' % pool_id)]
+        with self._invalidating(pool_id):
+            return [records.Volume.from_api(v) for v in self._get(
+                '/instances/StoragePool::%s/relationships/Volume' % pool_id,
+                'objects')]
 
     def forget(self, *key):
         """Drop a cached lookup, e.g. after a not-found answer."""
@@ -185,19 +240,19 @@ class ScaleIOClient:
     # ------------------------------------------------------------ volumes
     def volume(self, volume_id):
         return records.Volume.from_api(
-            self._get('/instances/Volume::%s' % volume_id))
+            self._get('/instances/Volume::%s' % volume_id, 'object'))
 
     def volumes(self, volume_ids):
         found = self._query(
             '/types/Volume/instances/action/queryBySelectedIds',
-            {'ids': list(volume_ids)})
-        return [records.Volume.from_api(v) for v in found or ()]
+            {'ids': list(volume_ids)}, 'objects')
+        return [records.Volume.from_api(v) for v in found]
 
     def volume_id_by_name(self, name):
         """The id of the volume with this name, or None."""
         try:
             volume_id = self._get('/types/Volume/instances/getByName::%s'
-                                  % names.quote(name, times=2))
+                                  % names.quote(name, times=2), 'id')
         except exceptions.NotFound:
             return None
         return volume_id or None
@@ -223,7 +278,9 @@ class ScaleIOClient:
             body['compressionMethod'] = compression
 
         def send():
-            return self._post('/types/Volume/instances', body)['id']
+            with self._invalidating(pool_id, protection_domain_id):
+                return self._post('/types/Volume/instances', body,
+                                  shape='object')['id']
 
         def find():
             found = self.find_volume(name)
@@ -261,7 +318,8 @@ class ScaleIOClient:
     def delete_volume(self, volume_id, mode='ONLY_ME'):
         """Unmap a volume from every SDC and remove it.
 
-        Returns False if it was already gone (deleting twice is fine).
+        What the mode removes along with it is unmapped too. Returns False
+        if the volume was already gone (deleting twice is fine).
         """
         if mode not in REMOVE_MODES:
             raise ValueError('remove mode %r is not one of %s'
@@ -270,8 +328,12 @@ class ScaleIOClient:
             volume = self.volume(volume_id)
         except exceptions.NotFound:
             return False
-        if volume.is_mapped:
-            self.unmap_volume_from_all(volume_id)
+        doomed = [volume]
+        if mode != 'ONLY_ME':
+            doomed = self._removed_with(volume, mode)
+        for v in doomed:
+            if v.is_mapped:
+                self.unmap_volume_from_all(v.id)
         try:
             self._post('/instances/Volume::%s/action/removeVolume'
                        % volume_id, {'removeMode': mode}, idempotent=True)
@@ -279,15 +341,32 @@ class ScaleIOClient:
             return False
         return True
 
+    def _removed_with(self, volume, mode):
+        """The volumes a remove mode takes away, from the vTree listing."""
+        members = self.vtree_volumes(volume.vtree_id)
+        if mode == 'WHOLE_VTREE':
+            return members
+        children = {}
+        for v in members:
+            children.setdefault(v.ancestor_id, []).append(v)
+        found, todo = [], list(children.get(volume.id, ()))
+        while todo:
+            v = todo.pop()
+            found.append(v)
+            todo.extend(children.get(v.id, ()))
+        return found if mode == 'DESCENDANTS_ONLY' else [volume] + found
+
     def extend_volume(self, volume_id, size_gib):
-        """Grow a volume to ``size_gib`` (the gateway rounds up)."""
+        """Grow a volume to ``size_gib`` (the gateway rounds up to 8 GiB)."""
         try:
             self._post('/instances/Volume::%s/action/setVolumeSize'
                        % volume_id, {'sizeInGB': str(int(size_gib))},
                        idempotent=True)
         except exceptions.CannotExtend:
-            # A repeated call finds the work done; anything else is real.
-            if self.volume(volume_id).size_gib < int(size_gib):
+            # A repeated call finds the work done: the volume already has
+            # the rounded size. A shrink or anything else is real.
+            if (self.volume(volume_id).size_gib
+                    != sizes.round_up_gib(size_gib)):
                 raise
 
     def rename_volume(self, volume_id, new_name):
@@ -323,7 +402,14 @@ class ScaleIOClient:
 
         def send():
             answer = self._post('/instances/System/action/snapshotVolumes',
-                                body)
+                                body, shape='mapping')
+            ids = answer.get('volumeIdList')
+            if (not isinstance(ids, list) or len(ids) != len(definitions)
+                    or not all(isinstance(i, str) for i in ids)):
+                raise exceptions.ProtocolError(
+                    'the answer lists %r, not %d new volume ids'
+                    % (ids, len(definitions)), 'POST',
+                    '/instances/System/action/snapshotVolumes', 200)
             return records.SnapshotGroup(tuple(answer['volumeIdList']),
                                          answer.get('snapshotGroupId'))
 
@@ -339,10 +425,12 @@ class ScaleIOClient:
     # ------------------------------------------------------------ mapping
     def sdcs(self):
         return [records.Sdc.from_api(s)
-                for s in self._get('/types/Sdc/instances')]
+                for s in self._get('/types/Sdc/instances', 'objects')]
 
     def sdc(self, sdc_id):
-        return records.Sdc.from_api(self._get('/instances/Sdc::%s' % sdc_id))
+        with self._invalidating(sdc_id):
+            return records.Sdc.from_api(
+                self._get('/instances/Sdc::%s' % sdc_id, 'object'))
 
     def sdc_id(self, guid):
         """The id of the SDC with this GUID.
@@ -362,8 +450,10 @@ class ScaleIOClient:
         return sdc_id
 
     def sdc_volume_ids(self, sdc_id):
-        return [v['id'] for v in self._get(
-            '/instances/Sdc::%s/relationships/Volume' % sdc_id)]
+        with self._invalidating(sdc_id):
+            return [v['id'] for v in self._get(
+                '/instances/Sdc::%s/relationships/Volume' % sdc_id,
+                'objects')]
 
     @staticmethod
     def _sdc_key(sdc_id, guid):
@@ -380,8 +470,9 @@ class ScaleIOClient:
         if access_mode:
             body['accessMode'] = access_mode
         try:
-            self._post('/instances/Volume::%s/action/addMappedSdc'
-                       % volume_id, body, idempotent=True)
+            with self._invalidating(sdc_id):
+                self._post('/instances/Volume::%s/action/addMappedSdc'
+                           % volume_id, body, idempotent=True)
         except exceptions.AlreadyMapped:
             return False
         return True
@@ -389,9 +480,10 @@ class ScaleIOClient:
     def unmap_volume(self, volume_id, sdc_id=None, guid=None):
         """Unmap a volume from an SDC; False if it was not mapped."""
         try:
-            self._post('/instances/Volume::%s/action/removeMappedSdc'
-                       % volume_id, self._sdc_key(sdc_id, guid),
-                       idempotent=True)
+            with self._invalidating(sdc_id):
+                self._post('/instances/Volume::%s/action/removeMappedSdc'
+                           % volume_id, self._sdc_key(sdc_id, guid),
+                           idempotent=True)
         except exceptions.NotMapped:
             return False
         return True
@@ -415,8 +507,9 @@ class ScaleIOClient:
             body['bandwidthLimitInKbps'] = str(int(bandwidth_kbps))
         if len(body) == 1:
             raise ValueError('give iops or bandwidth_kbps')
-        self._post('/instances/Volume::%s/action/setMappedSdcLimits'
-                   % volume_id, body, idempotent=True)
+        with self._invalidating(sdc_id):
+            self._post('/instances/Volume::%s/action/setMappedSdcLimits'
+                       % volume_id, body, idempotent=True)
 
     # ----------------------------------------------- statistics, migration
     def pool_capacities(self, pool_ids):
@@ -429,7 +522,7 @@ class ScaleIOClient:
         answer = self._query(
             '/types/StoragePool/instances/action/querySelectedStatistics',
             {'ids': pool_ids,
-             'properties': capacity.properties(version, thin)})
+             'properties': capacity.properties(version, thin)}, 'mapping')
         result = {}
         for pool_id in pool_ids:
             counters = answer.get(pool_id)
@@ -450,7 +543,10 @@ class ScaleIOClient:
                 try:
                     self._query('/types/StoragePool/instances/action/'
                                 'querySelectedStatistics',
-                                {'ids': [pool_id], 'properties': [name]})
+                                {'ids': [pool_id], 'properties': [name]},
+                                'mapping')
+                except exceptions.NotFound:
+                    raise       # about the pool, not the counter's name
                 except exceptions.GatewayError:
                     name = capacity.THIN_ALLOCATED_TYPO
             self._thin_allocated = name
@@ -459,15 +555,20 @@ class ScaleIOClient:
     def pool_counters(self, pool_id):
         """Every statistics counter of a pool, as the gateway names them."""
         return self._get('/instances/StoragePool::%s/relationships/Statistics'
-                         % pool_id)
+                         % pool_id, 'mapping')
 
     def vtree(self, vtree_id):
         return records.VTree.from_api(
-            self._get('/instances/VTree::%s' % vtree_id))
+            self._get('/instances/VTree::%s' % vtree_id, 'object'))
+
+    def vtree_volumes(self, vtree_id):
+        return [records.Volume.from_api(v) for v in self._get(
+            '/instances/VTree::%s/relationships/Volume' % vtree_id,
+            'objects')]
 
     def vtree_volume_count(self, vtree_id):
         stats = self._get('/instances/VTree::%s/relationships/Statistics'
-                          % vtree_id)
+                          % vtree_id, 'mapping')
         return int(stats.get('numOfVolumes') or 0)
 
     def migrate_vtree(self, volume_id, pool_id, conversion='NoConversion',

@@ -16,14 +16,15 @@ def id_to_name(object_id):
     """The gateway name of a Cinder object id (a UUID, or any string).
 
     ``1e5f37e5-7e5e-4a0f-b170-e45f4b469f6a`` -> ``Hl835X5eSg+xcORfS0afag==``.
-    A hex string (such as ``'ff' + uuid`` for a temporary migration name)
-    is decoded to bytes first; anything else is encoded as UTF-8.
+    Dashes are dropped; a hex string (such as ``'ff' + uuid`` for a
+    temporary migration name) is then decoded to bytes, anything else is
+    encoded as UTF-8, as the in-tree driver does.
     """
     text = str(object_id).replace('-', '')
     try:
         raw = base64.b16decode(text.upper())
     except binascii.Error:
-        raw = str(object_id).encode('utf-8')
+        raw = text.encode('utf-8')
     return base64.b64encode(raw).decode('ascii')
 
 

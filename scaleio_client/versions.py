@@ -26,23 +26,38 @@ class ApiVersion:
     def __str__(self):
         return self.text
 
-    def _key(self, other):
-        parts = other.parts if isinstance(other, ApiVersion) else tuple(
-            int(p) for p in str(other).split('.'))
-        width = max(len(self.parts), len(parts))
-        return (self.parts + (0,) * (width - len(self.parts)),
-                parts + (0,) * (width - len(parts)))
+    @property
+    def _normal(self):
+        """The parts without trailing zeros: 3, 3.0 and 3.0.0 are equal."""
+        parts = list(self.parts)
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+
+    @staticmethod
+    def _coerce(other):
+        if isinstance(other, ApiVersion):
+            return other
+        if isinstance(other, str) and VERSION_RE.match(other.strip()):
+            return ApiVersion(other)
+        return None
 
     def __eq__(self, other):
-        mine, theirs = self._key(other)
-        return mine == theirs
+        other = self._coerce(other)
+        if other is None:
+            return NotImplemented
+        return self._normal == other._normal
 
     def __lt__(self, other):
-        mine, theirs = self._key(other)
-        return mine < theirs
+        other = self._coerce(other)
+        if other is None:
+            return NotImplemented
+        width = max(len(self.parts), len(other.parts))
+        return (self.parts + (0,) * (width - len(self.parts))
+                < other.parts + (0,) * (width - len(other.parts)))
 
     def __hash__(self):
-        return hash(self.parts)
+        return hash(self._normal)
 
     # Feature gates (gateway reference section 1.4).
     @property

@@ -185,6 +185,8 @@ class Simulator:
         # cheroot answers "Connection: close" past 10 idle keep-alive
         # connections by default; a gateway keeps them all.
         server.keep_alive_conn_limit = 1024
+        # The serve loop notices stop() only between selector waits.
+        server.expiration_interval = 0.1
         if self.tls:
             self.ca_file, cert, key = certificates.ensure_certificates(
                 os.path.join(self.state_dir, 'tls'), self.host)
