@@ -1,10 +1,10 @@
 """The main job on its embedded default: a simulated ScaleIO gateway and a
-short volume scenario against it, each step timed.
+short volume scenario through ``scaleio_client``, each step timed.
 
 It starts ``scaleio-sim`` (the documented default system) as a separate
-process, talks to it over HTTP the way a gateway client does, writes and
-reads data through the simulated SDC device links, and removes everything
-it made. Later issues replace this scenario with one through Cinder.
+process, drives it with the project's gateway client, writes and reads
+data through the simulated SDC device links, and removes everything it
+made. Later issues replace this scenario with one through Cinder.
 """
 
 import json
@@ -15,33 +15,41 @@ import sys
 import tempfile
 import time
 
-import requests
+from scaleio_client import client as client_mod
+from scaleio_client import config as config_mod
+from scaleio_client import names
+from scaleio_client import sizes
 
-USER, PASSWORD = 'admin', 'Scaleio123'
-GIB_KIB = 1024 * 1024
+VOLUME_UUID = '1e5f37e5-7e5e-4a0f-b170-e45f4b469f6a'
+SNAPSHOT_UUID = '5a9b0a7e-0000-4000-8000-0000000000a1'
+MIB = 1 << 20
 
 
-class Step:
-    """Prints what a step did and how long it took."""
+class Steps:
+    """Prints each step with its time and the gateway requests it made."""
 
     def __init__(self):
         self.number = 0
+        self.gateway = None
 
     def __call__(self, title, action):
         self.number += 1
+        before = self.gateway.stats.total if self.gateway else 0
         started = time.perf_counter()
         result, detail = action()
         ms = (time.perf_counter() - started) * 1000
-        print('%2d. %-44s %8.1f ms  %s' % (self.number, title, ms, detail))
+        requests = (self.gateway.stats.total - before) if self.gateway else 0
+        print('%2d. %-38s %7.1f ms %6s  %s'
+              % (self.number, title, ms,
+                 '%d req' % requests if requests else '', detail))
         return result
 
 
-def start_simulator(state_dir):
-    ready = os.path.join(state_dir, 'ready.json')
+def start_simulator(work):
+    ready = os.path.join(work, 'ready.json')
     proc = subprocess.Popen(
         [sys.executable, '-m', 'scaleio_sim.cli', '--port', '0',
-         '--state-dir', os.path.join(state_dir, 'sim'),
-         '--ready-file', ready],
+         '--state-dir', os.path.join(work, 'sim'), '--ready-file', ready],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while not os.path.exists(ready):
@@ -54,153 +62,114 @@ def start_simulator(state_dir):
         return proc, json.load(f)
 
 
-class Gateway:
-
-    def __init__(self, api_url):
-        self.api_url = api_url
-        self.session = requests.Session()
-        self.auth = None
-
-    def call(self, method, path, body=None):
-        r = self.session.request(method, self.api_url + path, json=body,
-                                 auth=self.auth, timeout=30)
-        if r.status_code != 200:
-            raise SystemExit('%s %s failed: %s %s'
-                             % (method, path, r.status_code, r.text))
-        return r.json() if r.content else None
-
-    def login(self):
-        r = self.session.get(self.api_url + '/login', auth=(USER, PASSWORD),
-                             timeout=30)
-        r.raise_for_status()
-        self.auth = (USER, r.json())
-
-
-def shown(value):
-    """A step result that is also its own description."""
-    return value, value
-
-
-def device(host_dir, system_id, volume_id):
-    return os.path.join(host_dir, 'by-id',
-                        'emc-vol-%s-%s' % (system_id, volume_id))
-
-
-def main():
-    work = tempfile.mkdtemp(prefix='scaleio-demo-')
-    step = Step()
-    proc = None
-    try:
-        proc, info = step('Start scaleio-sim (default system)',
-                          lambda: (start_simulator(work), ''))
-        print('    gateway %s, system %s' % (info['api_url'],
-                                             info['system_id']))
-        gw = Gateway(info['api_url'])
-        system_id = info['system_id']
-        hosts = os.path.join(work, 'sim', 'hosts')
-
-        step('Log in as admin', lambda: (gw.login(), 'token received'))
-        step('Read the API version',
-             lambda: shown(gw.call('GET', '/version')))
-        pd = step('Find protection domain pd1', lambda: shown(
-            gw.call('GET', '/types/Domain/instances/getByName::pd1')))
-        pool = step('Find storage pool sp1', lambda: shown(
-            gw.call('GET', '/types/Pool/instances/getByName::%s,sp1' % pd)))
-
-        def create():
-            vid = gw.call('POST', '/types/Volume/instances', {
-                'storagePoolId': pool, 'name': 'demo-volume',
-                'volumeType': 'ThinProvisioned',
-                'volumeSizeInKb': str(10 * GIB_KIB)})['id']
-            size = gw.call('GET', '/instances/Volume::%s' % vid)['sizeInKb']
-            return vid, 'id %s, asked 10 GiB, got %d GiB' % (
-                vid, size // GIB_KIB)
-        volume = step('Create a thin 10 GiB volume', create)
-        sdcs = {s['name']: s['id']
-                for s in gw.call('GET', '/types/Sdc/instances')}
-
-        def attach(volume_id, sdc):
-            gw.call('POST', '/instances/Volume::%s/action/addMappedSdc'
-                    % volume_id, {'sdcId': sdcs[sdc],
-                                  'allowMultipleMappings': 'True'})
-            path = device(os.path.join(hosts, sdc), system_id, volume_id)
-            return path, os.path.basename(path)
-        dev = step('Map it to sdc1 (device link appears)',
-                   lambda: attach(volume, 'sdc1'))
-        original = os.urandom(1 << 20)
-
-        def write(path, data):
-            with open(path, 'r+b') as f:
-                f.write(data)
-            return None, '%d KiB written' % (len(data) // 1024)
-        step('Write 1 MiB through the device', lambda: write(dev, original))
-        snap = step('Snapshot the volume', lambda: shown(gw.call(
-            'POST', '/instances/System/action/snapshotVolumes',
-            {'snapshotDefs': [{'volumeId': volume,
-                               'snapshotName': 'demo-snapshot'}]}
-        )['volumeIdList'][0]))
-        step('Overwrite the volume', lambda: write(dev, bytes(1 << 20)))
-        snap_dev = step('Map the snapshot to sdc2',
-                        lambda: attach(snap, 'sdc2'))
-
-        def read_back():
-            with open(snap_dev, 'rb') as f:
-                same = f.read(1 << 20) == original
-            if not same:
-                raise SystemExit('the snapshot does not hold the data '
-                                 'written before it was taken')
-            return None, 'point-in-time data matches'
-        step('Read the snapshot back', read_back)
-
-        def extend():
-            gw.call('POST', '/instances/Volume::%s/action/setVolumeSize'
-                    % volume, {'sizeInGB': '24'})
-            return None, 'device is now %d GiB' % (
-                os.path.getsize(dev) // (1 << 30))
-        step('Extend the volume to 24 GiB', extend)
-
-        def stats():
-            s = gw.call('POST', '/types/StoragePool/instances/action/'
-                        'querySelectedStatistics', {
-                            'ids': [pool], 'properties': [
-                                'netCapacityInUseInKb',
-                                'netUnusedCapacityInKb',
-                                'thinCapacityAllocatedInKb',
-                                'snapshotCapacityInKb']})[pool]
-            total = (s['netCapacityInUseInKb']
-                     + s['netUnusedCapacityInKb']) // GIB_KIB
-            provisioned = (s['thinCapacityAllocatedInKb']
-                           + s['snapshotCapacityInKb']) // 2 // GIB_KIB
-            return None, 'total %d GiB, free %d GiB, provisioned %d GiB' % (
-                total, s['netUnusedCapacityInKb'] // GIB_KIB, provisioned)
-        step('Read pool statistics', stats)
-
-        def clean_up():
-            for vid in (snap, volume):
-                gw.call('POST', '/instances/Volume::%s/action/removeMappedSdc'
-                        % vid, {'allSdcs': ''})
-                gw.call('POST', '/instances/Volume::%s/action/removeVolume'
-                        % vid, {'removeMode': 'ONLY_ME'})
-            left = len(gw.call('GET', '/types/Volume/instances'))
-            links = sum(len(os.listdir(os.path.join(hosts, s, 'by-id')))
-                        for s in sdcs)
-            return None, '%d volumes and %d device links left' % (left, links)
-        step('Unmap and delete everything', clean_up)
-        step('Stop scaleio-sim', lambda: (stop(proc), 'stopped'))
-        proc = None
-        print('Demo finished.')
-    finally:
-        if proc is not None:
-            stop(proc)
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def stop(proc):
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def write(path, data):
+    with open(path, 'r+b') as f:
+        f.write(data)
+    return None, '%d KiB written' % (len(data) // 1024)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix='scaleio-demo-')
+    step = Steps()
+    proc = None
+    try:
+        proc, info = step('Start scaleio-sim (default system)',
+                          lambda: (start_simulator(work), ''))
+        print('    gateway %s, system %s' % (info['api_url'],
+                                             info['system_id']))
+        hosts = os.path.join(work, 'sim', 'hosts')
+        gateway = client_mod.ScaleIOClient(config_mod.GatewayConfig.from_url(
+            info['url'], 'admin', 'Scaleio123'))
+        step.gateway = gateway
+
+        def device(sdc, volume_id):
+            return os.path.join(hosts, sdc, 'by-id', 'emc-vol-%s-%s'
+                                % (info['system_id'], volume_id))
+
+        step('Log in and read the API version',
+             lambda: (None, 'API %s' % gateway.version))
+
+        def find_pool():
+            pool_id = gateway.storage_pool_id('pd1', 'sp1')
+            return pool_id, 'pool %s' % pool_id
+        pool = step('Find pool sp1 of domain pd1', find_pool)
+
+        def create():
+            name = names.id_to_name(VOLUME_UUID)
+            volume_id = gateway.create_volume(name, pool,
+                                              sizes.gib_to_kib(10))
+            size = gateway.volume(volume_id).size_gib
+            return volume_id, '%s, asked 10 GiB, got %d GiB' % (name, size)
+        volume = step('Create a thin 10 GiB volume', create)
+
+        def attach(volume_id, sdc):
+            guid = {'sdc1': '5C1A0001-0000-4000-8000-000000000001',
+                    'sdc2': '5C1A0001-0000-4000-8000-000000000002'}[sdc]
+            gateway.map_volume(volume_id, gateway.sdc_id(guid))
+            path = device(sdc, volume_id)
+            return path, os.path.basename(path)
+        dev = step('Map it to sdc1 (device appears)',
+                   lambda: attach(volume, 'sdc1'))
+        original = os.urandom(MIB)
+        step('Write 1 MiB through the device', lambda: write(dev, original))
+
+        def snapshot():
+            group = gateway.snapshot_volumes(
+                [(volume, names.id_to_name(SNAPSHOT_UUID))])
+            return group.volume_ids[0], 'snapshot %s' % group.volume_ids[0]
+        snap = step('Snapshot the volume', snapshot)
+        step('Overwrite the volume', lambda: write(dev, bytes(MIB)))
+        snap_dev = step('Map the snapshot to sdc2',
+                        lambda: attach(snap, 'sdc2'))
+
+        def read_back():
+            with open(snap_dev, 'rb') as f:
+                if f.read(MIB) != original:
+                    raise SystemExit('the snapshot does not hold the data '
+                                     'written before it was taken')
+            return None, 'point-in-time data matches'
+        step('Read the snapshot back', read_back)
+
+        def extend():
+            gateway.extend_volume(volume, 24)
+            return None, 'device is now %d GiB' % (
+                os.path.getsize(dev) // (1 << 30))
+        step('Extend the volume to 24 GiB', extend)
+
+        def stats():
+            c = gateway.pool_capacities([pool])[pool]
+            return None, 'total %d GiB, free %d GiB, provisioned %d GiB' % (
+                c.total_gib, c.free_gib, c.provisioned_gib)
+        step('Read pool capacity', stats)
+
+        def clean_up():
+            for volume_id in (snap, volume):
+                gateway.delete_volume(volume_id)
+            left = len(gateway.pool_volumes(pool))
+            links = sum(len(os.listdir(os.path.join(hosts, s, 'by-id')))
+                        for s in ('sdc1', 'sdc2'))
+            return None, '%d volumes and %d device links left' % (left,
+                                                                  links)
+        step('Unmap and delete everything', clean_up)
+        totals = gateway.stats.snapshot()
+        gateway.close()
+        step.gateway = None
+        step('Stop scaleio-sim', lambda: (stop(proc), 'stopped'))
+        proc = None
+        print('Demo finished: %d gateway requests, %d login, %d retries.'
+              % (totals['total'], totals['logins'], totals['retries']))
+    finally:
+        if proc is not None:
+            stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == '__main__':
