@@ -10,33 +10,14 @@ should need one login plus renewals, never one per request.
 """
 
 import argparse
-import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 
 from scaleio_client import client as client_mod
 from scaleio_client import config as config_mod
 from scaleio_client import names
-
-
-def start_simulator(work):
-    ready = os.path.join(work, 'ready.json')
-    proc = subprocess.Popen(
-        [sys.executable, '-m', 'scaleio_sim.cli', '--port', '0',
-         '--token-idle-timeout', '60', '--ready-file', ready],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit('scaleio-sim did not start')
-        time.sleep(0.05)
-    with open(ready) as f:
-        return proc, json.load(f)
+from scaleio_sim import process
 
 
 def make_client(info):
@@ -76,10 +57,8 @@ def main():
     parser.add_argument('--threads', type=int, nargs='+', default=[1, 8])
     parser.add_argument('--requests', type=int, default=10000)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix='scaleio-client-bench-')
-    proc = None
-    try:
-        proc, info = start_simulator(work)
+    with process.SimulatorProcess('--token-idle-timeout', '60') as sim:
+        info = sim.info
         gateway = make_client(info)
         pool = gateway.storage_pool_id('pd1', 'sp1')
         volume_id = gateway.create_volume(
@@ -120,11 +99,6 @@ def main():
               % (stats['total'] - stats['logins'], elapsed, stats['logins'],
                  stats['retries']))
         gateway.delete_volume(volume_id)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == '__main__':

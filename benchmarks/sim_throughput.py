@@ -16,32 +16,13 @@ import json
 import os
 import shutil
 import ssl
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 
+from scaleio_sim import process
+
 ADMIN = ('admin', 'Scaleio123')
-
-
-def start_simulator(work, persist, tls):
-    ready = os.path.join(work, 'ready.json')
-    cmd = [sys.executable, '-m', 'scaleio_sim.cli', '--port', '0',
-           '--ready-file', ready]
-    if persist:
-        cmd += ['--state-dir', os.path.join(work, 'state')]
-    if tls:
-        cmd.append('--tls')
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit('scaleio-sim did not start')
-        time.sleep(0.05)
-    with open(ready) as f:
-        return proc, json.load(f)
 
 
 class Client:
@@ -124,9 +105,12 @@ def main():
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix='scaleio-bench-')
-    proc = None
+    options = [] if args.no_state_dir else ['--state-dir', work]
+    if args.tls:
+        options.append('--tls')
+    sim = process.SimulatorProcess(*options)
     try:
-        proc, info = start_simulator(work, not args.no_state_dir, args.tls)
+        info = sim.start().info
         setup = Client(info)
         pd = setup.call('GET', '/types/Domain/instances/getByName::pd1')
         pool = setup.call('GET',
@@ -177,9 +161,7 @@ def main():
                      for n in args.threads]
             print('%-40s' % title + ''.join('%10.0f /s ' % r for r in rates))
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
+        sim.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

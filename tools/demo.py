@@ -7,11 +7,8 @@ data through the simulated SDC device links, and removes everything it
 made. Later issues replace this scenario with one through Cinder.
 """
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -19,6 +16,7 @@ from scaleio_client import client as client_mod
 from scaleio_client import config as config_mod
 from scaleio_client import names
 from scaleio_client import sizes
+from scaleio_sim import process
 
 VOLUME_UUID = '1e5f37e5-7e5e-4a0f-b170-e45f4b469f6a'
 SNAPSHOT_UUID = '5a9b0a7e-0000-4000-8000-0000000000a1'
@@ -45,31 +43,6 @@ class Steps:
         return result
 
 
-def start_simulator(work):
-    ready = os.path.join(work, 'ready.json')
-    proc = subprocess.Popen(
-        [sys.executable, '-m', 'scaleio_sim.cli', '--port', '0',
-         '--state-dir', os.path.join(work, 'sim'), '--ready-file', ready],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(ready):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit('scaleio-sim did not start: %s'
-                             % proc.stderr.read())
-        time.sleep(0.05)
-    with open(ready) as f:
-        return proc, json.load(f)
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def write(path, data):
     with open(path, 'r+b') as f:
         f.write(data)
@@ -79,10 +52,10 @@ def write(path, data):
 def main():
     work = tempfile.mkdtemp(prefix='scaleio-demo-')
     step = Steps()
-    proc = None
+    sim = process.SimulatorProcess('--state-dir', os.path.join(work, 'sim'))
     try:
-        proc, info = step('Start scaleio-sim (default system)',
-                          lambda: (start_simulator(work), ''))
+        info = step('Start scaleio-sim (default system)',
+                    lambda: (sim.start().info, ''))
         print('    gateway %s, system %s' % (info['api_url'],
                                              info['system_id']))
         hosts = os.path.join(work, 'sim', 'hosts')
@@ -162,13 +135,11 @@ def main():
         totals = gateway.stats.snapshot()
         gateway.close()
         step.gateway = None
-        step('Stop scaleio-sim', lambda: (stop(proc), 'stopped'))
-        proc = None
+        step('Stop scaleio-sim', lambda: (sim.stop(), 'stopped'))
         print('Demo finished: %d gateway requests, %d login, %d retries.'
               % (totals['total'], totals['logins'], totals['retries']))
     finally:
-        if proc is not None:
-            stop(proc)
+        sim.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
