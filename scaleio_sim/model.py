@@ -61,7 +61,6 @@ class Mdm:
         self.dataplane = dataplane or NullDataPlane()
         self.store = None
         self.clock = clock
-        self.generation = 0
         self.migration_polls = topology['migration_polls']
         if state is not None:
             self._load_state(state)
@@ -115,7 +114,6 @@ class Mdm:
                     % (pool.name, self.profile.version))
 
     def _commit(self):
-        self.generation += 1
         if self.store is not None:
             self.store.save(self.to_state())
 
