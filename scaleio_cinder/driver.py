@@ -1,0 +1,495 @@
+"""The Cinder volume driver for ScaleIO / VxFlex OS / PowerFlex.
+
+    [scaleio]
+    volume_driver = scaleio_cinder.driver.ScaleIODriver
+    san_ip = gateway.example.com
+    san_login = cinder
+    san_password = ...
+    scaleio_storage_pools = pd1:sp1,pd1:sp2
+
+A thin adapter: Cinder objects, volume types and QoS specs in, one or two
+``scaleio_client`` calls out. Sizes: Cinder keeps the size the user asked
+for (quota counts it, and our Nova driver shows the guest exactly that);
+the array allocates the next multiple of 8 GiB behind it.
+"""
+
+import contextlib
+
+from oslo_log import log as logging
+
+from cinder.common import constants
+from cinder import coordination
+from cinder import exception
+from cinder import interface
+from cinder.volume import driver
+from cinder.volume.drivers.san import san
+from cinder.volume import volume_utils
+from scaleio_cinder import connection
+from scaleio_cinder import groups
+from scaleio_cinder import manage
+from scaleio_cinder import migration
+from scaleio_cinder import options
+from scaleio_cinder import specs
+from scaleio_cinder import stats
+from scaleio_client import client as client_mod
+from scaleio_client import config as config_mod
+from scaleio_client import exceptions as sio
+from scaleio_client import names
+from scaleio_client import sizes
+
+LOG = logging.getLogger(__name__)
+MIN_API_VERSION = '2.0'
+MAX_OVER_SUBSCRIPTION_WARNING = 10.0
+
+
+@contextlib.contextmanager
+def gateway_errors(what):
+    """Turn gateway failures into the exception Cinder expects.
+
+    A full vTree becomes SnapshotLimitReached, which makes Cinder's image
+    cache replace the entry instead of failing the clone.
+    """
+    try:
+        yield
+    except sio.TooManySnapshots as e:
+        LOG.warning('%s failed: %s', what, e)
+        raise exception.SnapshotLimitReached(
+            set_limit='the vTree\'s (%s)' % e.message)
+    except sio.ScaleIOError as e:
+        raise exception.VolumeBackendAPIException(
+            data='%s failed: %s' % (what, e))
+
+
+def spec_error(error, volume=None):
+    reason = str(error)
+    if volume is not None:
+        reason = 'volume %s: %s' % (volume.id, reason)
+    return exception.InvalidVolumeType(reason=reason)
+
+
+@interface.volumedriver
+class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
+                    migration.MigrationMixin, driver.VolumeDriver):
+    """ScaleIO volumes, mapped to hosts through their SDC."""
+
+    VERSION = '1.0.0'
+    SUPPORTS_ACTIVE_ACTIVE = True
+    CI_WIKI_NAME = 'ScaleIO_for_OpenStack_CI'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.configuration.append_config_values(san.san_opts)
+        self.configuration.append_config_values(options.scaleio_opts)
+        self.gateway = None
+        self.pools = {}           # 'domain:pool' -> (domain, pool)
+        self.pool_records = {}    # 'domain:pool' -> client StoragePool
+
+    @staticmethod
+    def get_driver_options():
+        return options.scaleio_opts
+
+    # ------------------------------------------------------------ set-up
+    def _option(self, name):
+        return self.configuration.safe_get(name)
+
+    def _parse_pools(self):
+        raw = self._option('scaleio_storage_pools') or []
+        pools = {}
+        for entry in raw:
+            entry = entry.strip()
+            domain, _, pool = entry.partition(':')
+            if not domain.strip() or not pool.strip() or ':' in pool:
+                raise exception.InvalidConfigurationValue(
+                    option='scaleio_storage_pools',
+                    value='%s (expected protection_domain:storage_pool)'
+                    % entry)
+            pools['%s:%s' % (domain.strip(), pool.strip())] = (
+                domain.strip(), pool.strip())
+        if not pools:
+            raise exception.InvalidConfigurationValue(
+                option='scaleio_storage_pools',
+                value='%r (expected at least one protection_domain:'
+                      'storage_pool)' % (raw,))
+        return pools
+
+    def _gateway_config(self):
+        for name in ('san_ip', 'san_login', 'san_password'):
+            if not self._option(name):
+                raise exception.InvalidConfigurationValue(
+                    option=name, value='(empty)')
+        ca_bundle = (self._option('scaleio_ca_bundle')
+                     or self._option('driver_ssl_cert_path'))
+        try:
+            return config_mod.GatewayConfig(
+                host=self._option('san_ip'),
+                port=self._option('scaleio_rest_server_port'),
+                username=self._option('san_login'),
+                password=self._option('san_password'),
+                verify_tls=self._option('scaleio_verify_certificate'),
+                ca_bundle=ca_bundle,
+                connect_timeout=self._option('scaleio_rest_connect_timeout'),
+                read_timeout=self._option('scaleio_rest_read_timeout'),
+                retries=self._option('scaleio_rest_retries'))
+        except ValueError as e:
+            raise exception.InvalidConfigurationValue(
+                option='san_ip', value='%s (%s)' % (self._option('san_ip'),
+                                                    e))
+
+    def do_setup(self, context):
+        self.pools = self._parse_pools()
+        self._over_subscription_ratio()
+        self.gateway = client_mod.ScaleIOClient(self._gateway_config())
+
+    def check_for_setup_error(self):
+        with gateway_errors('Connecting to the ScaleIO gateway %s'
+                            % self.gateway.config.base_url):
+            version = self.gateway.version
+        if version < MIN_API_VERSION:
+            raise exception.VolumeBackendAPIException(
+                data='the gateway speaks API %s; this driver needs %s or '
+                     'later' % (version, MIN_API_VERSION))
+        for name, (domain, pool) in self.pools.items():
+            record = self._pool_record(name, refresh=True)
+            if (not record.zero_padding
+                    and not self._option('scaleio_allow_non_padded_volumes')):
+                LOG.warning('Storage pool %s has zero padding off: volumes '
+                            'will not be created there unless '
+                            'scaleio_allow_non_padded_volumes is set.', name)
+            pd = self.gateway.protection_domain(record.protection_domain_id)
+            if pd.generation == 'EC':
+                raise exception.InvalidConfigurationValue(
+                    option='scaleio_storage_pools',
+                    value='%s (erasure-coded PowerFlex 5 protection domains '
+                          'are not supported)' % name)
+        LOG.info('ScaleIO backend ready: gateway %s, API %s, pools %s',
+                 self.gateway.config.base_url, version,
+                 ', '.join(sorted(self.pools)))
+
+    def _over_subscription_ratio(self):
+        ratio = self._option('scaleio_max_over_subscription_ratio')
+        if ratio is None:
+            return self._option('max_over_subscription_ratio')
+        if ratio < 1.0:
+            raise exception.InvalidConfigurationValue(
+                option='scaleio_max_over_subscription_ratio',
+                value='%s (expected 1.0 or more)' % ratio)
+        if ratio > MAX_OVER_SUBSCRIPTION_WARNING:
+            LOG.warning('scaleio_max_over_subscription_ratio %s is above '
+                        '%s, the most the array vendor supports.', ratio,
+                        MAX_OVER_SUBSCRIPTION_WARNING)
+        return ratio
+
+    def _pool_record(self, name, refresh=False):
+        """The array's description of a configured pool (cached)."""
+        if refresh or name not in self.pool_records:
+            domain, pool = self.pools[name]
+            with gateway_errors('Looking up storage pool %s' % name):
+                try:
+                    pool_id = self.gateway.storage_pool_id(domain, pool)
+                except sio.NotFound as e:
+                    raise exception.InvalidConfigurationValue(
+                        option='scaleio_storage_pools',
+                        value='%s (%s)' % (name, e.message))
+                self.pool_records[name] = self.gateway.storage_pool(pool_id)
+        return self.pool_records[name]
+
+    def _pool_of(self, volume):
+        name = volume_utils.extract_host(volume.host, 'pool')
+        if name not in self.pools:
+            raise exception.VolumeBackendAPIException(
+                data='volume %s is scheduled to pool %r, which is not one of '
+                     'this backend\'s pools (%s)'
+                % (volume.id, name, ', '.join(sorted(self.pools))))
+        return name
+
+    # ----------------------------------------------------------- helpers
+    @staticmethod
+    def _extra_specs(volume):
+        volume_type = volume.volume_type
+        return dict(volume_type.extra_specs or {}) if volume_type else {}
+
+    @staticmethod
+    def _qos(volume):
+        volume_type = volume.volume_type
+        qos = volume_type.qos_specs if volume_type else None
+        if qos is None:
+            return None
+        return {'consumer': qos.consumer, 'specs': dict(qos.specs or {})}
+
+    def _allocated_gib(self, volume, size_gib=None):
+        try:
+            return specs.allocated_gib(
+                volume.size if size_gib is None else size_gib,
+                self._option('scaleio_round_volume_capacity'))
+        except specs.SpecError as e:
+            raise exception.InvalidInput(reason='volume %s: %s'
+                                         % (volume.id, e))
+
+    def _provider_id(self, vol_or_snap):
+        """The array id, found by name if Cinder never recorded it."""
+        if vol_or_snap.provider_id:
+            return vol_or_snap.provider_id
+        with gateway_errors('Looking up %s' % vol_or_snap.id):
+            return self.gateway.volume_id_by_name(
+                names.id_to_name(vol_or_snap.id))
+
+    # ----------------------------------------------------------- volumes
+    def create_volume(self, volume):
+        pool_name = self._pool_of(volume)
+        extra_specs = self._extra_specs(volume)
+        try:
+            kind = specs.provisioning(extra_specs,
+                                      self._option('san_thin_provision'))
+            specs.check_qos(specs.qos_specs(self._qos(volume), extra_specs))
+        except specs.SpecError as e:
+            raise spec_error(e, volume)
+        size_gib = self._allocated_gib(volume)
+        record = self._pool_record(pool_name)
+        if (not record.zero_padding
+                and not self._option('scaleio_allow_non_padded_volumes')):
+            raise exception.VolumeBackendAPIException(
+                data='storage pool %s has zero padding off, so a new volume '
+                     'could show other tenants\' old data; set '
+                     'scaleio_allow_non_padded_volumes to allow it'
+                     % pool_name)
+        place = specs.placement(kind, record.fine_granularity)
+        if place.note:
+            LOG.warning('Volume %s asks for %s provisioning, created thin '
+                        'in %s: %s.', volume.id, kind, pool_name,
+                        place.note)
+        with gateway_errors('Creating volume %s' % volume.id):
+            volume_id = self.gateway.create_volume(
+                names.id_to_name(volume.id), record.id,
+                sizes.gib_to_kib(size_gib), thin=place.thin,
+                compression=place.compression,
+                protection_domain_id=record.protection_domain_id)
+        LOG.info('Created volume %s (%s GiB, %d GiB on the array) as %s in '
+                 '%s.', volume.id, volume.size, size_gib, volume_id,
+                 pool_name)
+        return {'provider_id': volume_id}
+
+    def delete_volume(self, volume):
+        volume_id = self._provider_id(volume)
+        if not volume_id:
+            LOG.info('Volume %s is not on the array; nothing to delete.',
+                     volume.id)
+            return
+        with gateway_errors('Deleting volume %s' % volume.id):
+            if not self.gateway.delete_volume(volume_id):
+                LOG.info('Volume %s (%s) was already gone.', volume.id,
+                         volume_id)
+
+    def extend_volume(self, volume, new_size):
+        volume_id = self._provider_id(volume)
+        size_gib = self._allocated_gib(volume, new_size)
+        with gateway_errors('Extending volume %s' % volume.id):
+            current = self.gateway.volume(volume_id)
+            if size_gib > current.size_gib:
+                self.gateway.extend_volume(volume_id, size_gib)
+            else:
+                LOG.debug('Volume %s already has %d GiB on the array for '
+                          '%s GiB.', volume.id, current.size_gib, new_size)
+            self._refresh_limits(volume, current, new_size)
+
+    def _refresh_limits(self, volume, record, size_gib):
+        """Per-GB QoS limits follow the size on every current mapping."""
+        qos = specs.qos_specs(self._qos(volume), self._extra_specs(volume))
+        if not any(k.endswith('perGB') for k in qos) or not record.mappings:
+            return
+        iops, bandwidth = specs.limits(qos, size_gib)
+        for mapping in record.mappings:
+            self.gateway.set_mapping_limits(
+                record.id, mapping.sdc_id, iops=iops or 0,
+                bandwidth_kbps=bandwidth or 0)
+
+    def _clone(self, volume, source_id, what):
+        """A new volume from an array volume or snapshot (same vTree)."""
+        size_gib = self._allocated_gib(volume)
+        with gateway_errors('Creating volume %s from %s' % (volume.id, what)):
+            group = self.gateway.snapshot_volumes(
+                [(source_id, names.id_to_name(volume.id))])
+            new_id = group.volume_ids[0]
+            if size_gib > self.gateway.volume(new_id).size_gib:
+                self.gateway.extend_volume(new_id, size_gib)
+        return {'provider_id': new_id}
+
+    def create_volume_from_snapshot(self, volume, snapshot):
+        return self._clone(volume, self._provider_id(snapshot),
+                           'snapshot %s' % snapshot.id)
+
+    def create_cloned_volume(self, volume, src_vref):
+        source_id = self._provider_id(src_vref)
+        limit = self._option('scaleio_max_image_cache_vtree_size')
+        if limit and volume_utils.is_image_cache_entry(src_vref):
+            with gateway_errors('Checking image cache entry %s'
+                                % src_vref.id):
+                count = self.gateway.vtree_volume_count(
+                    self.gateway.volume(source_id).vtree_id)
+            if count >= limit:
+                LOG.info('Image cache entry %s has %d volumes in its vTree '
+                         '(limit %d); it will be rebuilt.', src_vref.id,
+                         count, limit)
+                raise exception.SnapshotLimitReached(set_limit=limit)
+        return self._clone(volume, source_id, 'volume %s' % src_vref.id)
+
+    def revert_to_snapshot(self, context, volume, snapshot):
+        with gateway_errors('Reverting volume %s to snapshot %s'
+                            % (volume.id, snapshot.id)):
+            self.gateway.revert_volume(self._provider_id(volume),
+                                       self._provider_id(snapshot))
+
+    # --------------------------------------------------------- snapshots
+    def create_snapshot(self, snapshot):
+        with gateway_errors('Creating snapshot %s' % snapshot.id):
+            group = self.gateway.snapshot_volumes(
+                [(self._provider_id(snapshot.volume),
+                  names.id_to_name(snapshot.id))])
+        return {'provider_id': group.volume_ids[0]}
+
+    def delete_snapshot(self, snapshot):
+        snapshot_id = self._provider_id(snapshot)
+        if not snapshot_id:
+            return
+        with gateway_errors('Deleting snapshot %s' % snapshot.id):
+            self.gateway.delete_volume(snapshot_id)
+
+    def backup_use_temp_snapshot(self):
+        # Honour the operator's choice; a temporary snapshot is cheap here.
+        return self.configuration.safe_get('backup_use_temp_snapshot')
+
+    # ------------------------------------------------------------ attach
+    def validate_connector(self, connector):
+        if not connector or not connector.get('sdc_guid'):
+            raise exception.InvalidHost(
+                reason='the connector of host %s has no sdc_guid: the '
+                       'ScaleIO SDC is not installed or not running there'
+                % (connector or {}).get('host'))
+
+    def _sdc_id(self, connector):
+        self.validate_connector(connector)
+        try:
+            return self.gateway.sdc_id(connector['sdc_guid'])
+        except sio.NotFound:
+            raise exception.InvalidHost(
+                reason='no SDC with GUID %s is registered with the ScaleIO '
+                       'system (host %s)' % (connector['sdc_guid'],
+                                             connector.get('host')))
+
+    def _attach(self, vol_or_snap, connector, size_gib, qos, discard):
+        volume_id = self._provider_id(vol_or_snap)
+        with gateway_errors('Mapping %s to host %s'
+                            % (vol_or_snap.id, connector.get('host'))):
+            sdc_id = self._sdc_id(connector)
+            self.gateway.map_volume(volume_id, sdc_id)
+            try:
+                iops, bandwidth = specs.limits(qos, size_gib)
+            except specs.SpecError as e:
+                raise spec_error(e)
+            if iops or bandwidth:
+                self.gateway.set_mapping_limits(
+                    volume_id, sdc_id, iops=iops or 0,
+                    bandwidth_kbps=bandwidth or 0)
+        return connection.connection_info(
+            names.id_to_name(vol_or_snap.id), volume_id,
+            connector['sdc_guid'], self._option('san_ip'),
+            self._option('scaleio_rest_server_port'),
+            self._option('san_login'),
+            self.configuration.config_group, iops, bandwidth, discard,
+            size_gib)
+
+    def initialize_connection(self, volume, connector, **kwargs):
+        extra_specs = self._extra_specs(volume)
+        qos = specs.qos_specs(self._qos(volume), extra_specs)
+        try:
+            thin = specs.provisioning(
+                extra_specs, self._option('san_thin_provision')) != 'thick'
+        except specs.SpecError as e:
+            raise spec_error(e, volume)
+        # Unmapping blocks of a volume whose snapshots share them is not
+        # worth it; thick volumes keep their allocation anyway.
+        discard = thin and not volume.snapshots
+        return self._attach(volume, connector, volume.size, qos, discard)
+
+    def initialize_connection_snapshot(self, snapshot, connector, **kwargs):
+        return self._attach(snapshot, connector, snapshot.volume_size, {},
+                            False)
+
+    @staticmethod
+    def _other_attachments_on_host(volume, connector):
+        """True if another attachment on this host still uses the volume."""
+        host = connector.get('host')
+        attached = [a for a in (volume.volume_attachment or ())
+                    if a.attach_status == 'attached'
+                    and a.attached_host == host]
+        return len(attached) > 1
+
+    def _detach(self, vol_or_snap, connector):
+        volume_id = self._provider_id(vol_or_snap)
+        if not volume_id:
+            return
+        with gateway_errors('Unmapping %s' % vol_or_snap.id):
+            if connector is None:
+                self.gateway.unmap_volume_from_all(volume_id)
+                return
+            sdc_id = self._sdc_id(connector)
+            if not self.gateway.unmap_volume(volume_id, sdc_id):
+                LOG.info('%s was not mapped to host %s.', vol_or_snap.id,
+                         connector.get('host'))
+
+    @coordination.synchronized('scaleio-{volume.id}')
+    def terminate_connection(self, volume, connector, **kwargs):
+        if connector is not None and self._other_attachments_on_host(
+                volume, connector):
+            LOG.info('Volume %s stays mapped to host %s: another '
+                     'attachment there uses it.', volume.id,
+                     connector.get('host'))
+            return
+        self._detach(volume, connector)
+
+    def terminate_connection_snapshot(self, snapshot, connector, **kwargs):
+        self._detach(snapshot, connector)
+
+    def create_export(self, context, volume, connector):
+        pass
+
+    def ensure_export(self, context, volume):
+        pass
+
+    def remove_export(self, context, volume):
+        pass
+
+    def create_export_snapshot(self, context, snapshot, connector):
+        pass
+
+    def remove_export_snapshot(self, context, snapshot):
+        pass
+
+    # ------------------------------------------------------------- stats
+    def _update_volume_stats(self):
+        backend = (self._option('volume_backend_name')
+                   or self.__class__.__name__)
+        ratio = self._over_subscription_ratio()
+        reserved = self._option('reserved_percentage') or 0
+        thin_default = self._option('san_thin_provision')
+        pools = []
+        with gateway_errors('Reading pool statistics'):
+            ids = {name: self._pool_record(name).id for name in self.pools}
+            capacities = self.gateway.pool_capacities(sorted(ids.values()))
+        for name in sorted(self.pools):
+            pools.append(stats.pool_stats(
+                name, capacities[ids[name]], self._pool_record(name),
+                thin_default, reserved, ratio))
+        self._stats = {
+            'volume_backend_name': backend,
+            'vendor_name': 'Dell EMC',
+            'driver_version': self.VERSION,
+            'storage_protocol': constants.SCALEIO,
+            'total_capacity_gb': sum(p['total_capacity_gb'] for p in pools),
+            'free_capacity_gb': sum(p['free_capacity_gb'] for p in pools),
+            'reserved_percentage': reserved,
+            'QoS_support': True,
+            'multiattach': True,
+            'consistent_group_snapshot_enabled': True,
+            'online_extend_support': True,
+            'pools': pools,
+        }

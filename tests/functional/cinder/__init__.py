@@ -1,0 +1,5 @@
+# Cinder's objects must be registered before Cinder modules that use them at
+# import time (the in-tree PowerFlex driver imports the volume manager).
+from cinder import objects
+
+objects.register_all()
