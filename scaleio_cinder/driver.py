@@ -13,8 +13,6 @@ for (quota counts it, and our Nova driver shows the guest exactly that);
 the array allocates the next multiple of 8 GiB behind it.
 """
 
-import contextlib
-
 from oslo_log import log as logging
 
 from cinder.common import constants
@@ -25,6 +23,8 @@ from cinder.volume import driver
 from cinder.volume.drivers.san import san
 from cinder.volume import volume_utils
 from scaleio_cinder import connection
+from scaleio_cinder.errors import gateway_errors
+from scaleio_cinder.errors import spec_error
 from scaleio_cinder import groups
 from scaleio_cinder import manage
 from scaleio_cinder import migration
@@ -40,31 +40,6 @@ from scaleio_client import sizes
 LOG = logging.getLogger(__name__)
 MIN_API_VERSION = '2.0'
 MAX_OVER_SUBSCRIPTION_WARNING = 10.0
-
-
-@contextlib.contextmanager
-def gateway_errors(what):
-    """Turn gateway failures into the exception Cinder expects.
-
-    A full vTree becomes SnapshotLimitReached, which makes Cinder's image
-    cache replace the entry instead of failing the clone.
-    """
-    try:
-        yield
-    except sio.TooManySnapshots as e:
-        LOG.warning('%s failed: %s', what, e)
-        raise exception.SnapshotLimitReached(
-            set_limit='the vTree\'s (%s)' % e.message)
-    except sio.ScaleIOError as e:
-        raise exception.VolumeBackendAPIException(
-            data='%s failed: %s' % (what, e))
-
-
-def spec_error(error, volume=None):
-    reason = str(error)
-    if volume is not None:
-        reason = 'volume %s: %s' % (volume.id, reason)
-    return exception.InvalidVolumeType(reason=reason)
 
 
 @interface.volumedriver
@@ -152,9 +127,12 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
             record = self._pool_record(name, refresh=True)
             if (not record.zero_padding
                     and not self._option('scaleio_allow_non_padded_volumes')):
-                LOG.warning('Storage pool %s has zero padding off: volumes '
-                            'will not be created there unless '
-                            'scaleio_allow_non_padded_volumes is set.', name)
+                raise exception.InvalidConfigurationValue(
+                    option='scaleio_storage_pools',
+                    value='%s (zero padding is off in this pool, so new '
+                          'volumes could show data of deleted ones; turn '
+                          'it on, or set scaleio_allow_non_padded_volumes '
+                          'to accept that)' % name)
             pd = self.gateway.protection_domain(record.protection_domain_id)
             if pd.generation == 'EC':
                 raise exception.InvalidConfigurationValue(
@@ -226,12 +204,23 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
                                          % (volume.id, e))
 
     def _provider_id(self, vol_or_snap):
-        """The array id, found by name if Cinder never recorded it."""
+        """The array id (by name if Cinder never recorded it), or None."""
         if vol_or_snap.provider_id:
             return vol_or_snap.provider_id
         with gateway_errors('Looking up %s' % vol_or_snap.id):
             return self.gateway.volume_id_by_name(
                 names.id_to_name(vol_or_snap.id))
+
+    def _array_id(self, vol_or_snap):
+        """The array id of an object that must exist there."""
+        found = self._provider_id(vol_or_snap)
+        if not found:
+            raise exception.VolumeBackendAPIException(
+                data='%s %s is not on the ScaleIO array (no provider id, and '
+                     'no array volume named %s)'
+                % (type(vol_or_snap).__name__.lower(), vol_or_snap.id,
+                   names.id_to_name(vol_or_snap.id)))
+        return found
 
     # ----------------------------------------------------------- volumes
     def create_volume(self, volume):
@@ -280,27 +269,29 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
                          volume_id)
 
     def extend_volume(self, volume, new_size):
-        volume_id = self._provider_id(volume)
-        size_gib = self._allocated_gib(volume, new_size)
-        with gateway_errors('Extending volume %s' % volume.id):
-            current = self.gateway.volume(volume_id)
-            if size_gib > current.size_gib:
-                self.gateway.extend_volume(volume_id, size_gib)
-            else:
-                LOG.debug('Volume %s already has %d GiB on the array for '
-                          '%s GiB.', volume.id, current.size_gib, new_size)
-            self._refresh_limits(volume, current, new_size)
+        """Grow the array volume when the new size leaves its 8 GiB bucket.
 
-    def _refresh_limits(self, volume, record, size_gib):
-        """Per-GB QoS limits follow the size on every current mapping."""
+        Inside the bucket the array already holds the new size: nothing
+        is asked of the gateway, unless per-GB QoS limits must follow the
+        size on the volume's mappings.
+        """
+        volume_id = self._array_id(volume)
+        size_gib = self._allocated_gib(volume, new_size)
         qos = specs.qos_specs(self._qos(volume), self._extra_specs(volume))
-        if not any(k.endswith('perGB') for k in qos) or not record.mappings:
-            return
-        iops, bandwidth = specs.limits(qos, size_gib)
-        for mapping in record.mappings:
-            self.gateway.set_mapping_limits(
-                record.id, mapping.sdc_id, iops=iops or 0,
-                bandwidth_kbps=bandwidth or 0)
+        per_gb = any(key.endswith('perGB') for key in qos)
+        try:
+            iops, bandwidth = specs.limits(qos, new_size)
+        except specs.SpecError as e:
+            raise spec_error(e, volume)
+        with gateway_errors('Extending volume %s' % volume.id):
+            grow = size_gib > self._allocated_gib(volume)
+            record = self.gateway.volume(volume_id) if grow or per_gb else None
+            if grow and size_gib > record.size_gib:
+                self.gateway.extend_volume(volume_id, size_gib)
+            for mapping in (record.mappings if per_gb else ()):
+                self.gateway.set_mapping_limits(
+                    volume_id, mapping.sdc_id, iops=iops or 0,
+                    bandwidth_kbps=bandwidth or 0)
 
     def _clone(self, volume, source_id, what):
         """A new volume from an array volume or snapshot (same vTree)."""
@@ -314,11 +305,11 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
         return {'provider_id': new_id}
 
     def create_volume_from_snapshot(self, volume, snapshot):
-        return self._clone(volume, self._provider_id(snapshot),
+        return self._clone(volume, self._array_id(snapshot),
                            'snapshot %s' % snapshot.id)
 
     def create_cloned_volume(self, volume, src_vref):
-        source_id = self._provider_id(src_vref)
+        source_id = self._array_id(src_vref)
         limit = self._option('scaleio_max_image_cache_vtree_size')
         if limit and volume_utils.is_image_cache_entry(src_vref):
             with gateway_errors('Checking image cache entry %s'
@@ -333,16 +324,21 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
         return self._clone(volume, source_id, 'volume %s' % src_vref.id)
 
     def revert_to_snapshot(self, context, volume, snapshot):
+        if not self.gateway.version.revert:
+            # Cinder's manager then copies the snapshot itself.
+            raise NotImplementedError(
+                'reverting on the array needs gateway API 3.0; this one is '
+                '%s' % self.gateway.version)
         with gateway_errors('Reverting volume %s to snapshot %s'
                             % (volume.id, snapshot.id)):
-            self.gateway.revert_volume(self._provider_id(volume),
-                                       self._provider_id(snapshot))
+            self.gateway.revert_volume(self._array_id(volume),
+                                       self._array_id(snapshot))
 
     # --------------------------------------------------------- snapshots
     def create_snapshot(self, snapshot):
         with gateway_errors('Creating snapshot %s' % snapshot.id):
             group = self.gateway.snapshot_volumes(
-                [(self._provider_id(snapshot.volume),
+                [(self._array_id(snapshot.volume),
                   names.id_to_name(snapshot.id))])
         return {'provider_id': group.volume_ids[0]}
 
@@ -360,9 +356,9 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
     # ------------------------------------------------------------ attach
     def validate_connector(self, connector):
         if not connector or not connector.get('sdc_guid'):
-            raise exception.InvalidHost(
-                reason='the connector of host %s has no sdc_guid: the '
-                       'ScaleIO SDC is not installed or not running there'
+            raise exception.InvalidConnectorException(
+                missing='sdc_guid (the connector of host %s has none: the '
+                        'ScaleIO SDC is not installed or not running there)'
                 % (connector or {}).get('host'))
 
     def _sdc_id(self, connector):
@@ -376,27 +372,45 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
                                              connector.get('host')))
 
     def _attach(self, vol_or_snap, connector, size_gib, qos, discard):
-        volume_id = self._provider_id(vol_or_snap)
+        """Map to the connector's SDC with its QoS limits.
+
+        Everything is checked before the mapping is made, and a mapping
+        this call made is undone if its limits cannot be set.
+        """
+        self.validate_connector(connector)
+        try:
+            iops, bandwidth = specs.limits(qos, size_gib)
+        except specs.SpecError as e:
+            raise spec_error(e, vol_or_snap)
+        volume_id = self._array_id(vol_or_snap)
         with gateway_errors('Mapping %s to host %s'
                             % (vol_or_snap.id, connector.get('host'))):
             sdc_id = self._sdc_id(connector)
-            self.gateway.map_volume(volume_id, sdc_id)
-            try:
-                iops, bandwidth = specs.limits(qos, size_gib)
-            except specs.SpecError as e:
-                raise spec_error(e)
+            mapped = self.gateway.map_volume(volume_id, sdc_id)
             if iops or bandwidth:
-                self.gateway.set_mapping_limits(
-                    volume_id, sdc_id, iops=iops or 0,
-                    bandwidth_kbps=bandwidth or 0)
+                try:
+                    self.gateway.set_mapping_limits(
+                        volume_id, sdc_id, iops=iops or 0,
+                        bandwidth_kbps=bandwidth or 0)
+                except sio.ScaleIOError:
+                    if mapped:
+                        self._undo_mapping(volume_id, sdc_id)
+                    raise
         return connection.connection_info(
             names.id_to_name(vol_or_snap.id), volume_id,
-            connector['sdc_guid'], self._option('san_ip'),
-            self._option('scaleio_rest_server_port'),
-            self._option('san_login'),
-            self.configuration.config_group, iops, bandwidth, discard,
-            size_gib)
+            connector['sdc_guid'], self.configuration.config_group, iops,
+            bandwidth, discard, size_gib)
 
+    def _undo_mapping(self, volume_id, sdc_id):
+        try:
+            self.gateway.unmap_volume(volume_id, sdc_id)
+        except sio.ScaleIOError as e:
+            LOG.warning('Could not undo the mapping of array volume %s to '
+                        'SDC %s: %s', volume_id, sdc_id, e)
+
+    # Attach and detach of one volume take the same lock, so that a detach
+    # on a host never unmaps a volume that an attach there is mapping.
+    @coordination.synchronized('scaleio-{volume.id}')
     def initialize_connection(self, volume, connector, **kwargs):
         extra_specs = self._extra_specs(volume)
         qos = specs.qos_specs(self._qos(volume), extra_specs)
@@ -416,12 +430,15 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
 
     @staticmethod
     def _other_attachments_on_host(volume, connector):
-        """True if another attachment on this host still uses the volume."""
+        """True if another attachment on this host still uses the volume.
+
+        Attachments still being made count: their mapping is this one.
+        """
         host = connector.get('host')
-        attached = [a for a in (volume.volume_attachment or ())
-                    if a.attach_status == 'attached'
-                    and a.attached_host == host]
-        return len(attached) > 1
+        in_use = [a for a in (volume.volume_attachment or ())
+                  if a.attach_status in ('attached', 'attaching')
+                  and a.attached_host == host]
+        return len(in_use) > 1
 
     def _detach(self, vol_or_snap, connector):
         volume_id = self._provider_id(vol_or_snap)
@@ -438,13 +455,19 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
 
     @coordination.synchronized('scaleio-{volume.id}')
     def terminate_connection(self, volume, connector, **kwargs):
+        """Unmap the volume from the connector's SDC (from all without one).
+
+        Returns True, "connection shared", when another attachment on the
+        same host keeps the mapping.
+        """
         if connector is not None and self._other_attachments_on_host(
                 volume, connector):
             LOG.info('Volume %s stays mapped to host %s: another '
                      'attachment there uses it.', volume.id,
                      connector.get('host'))
-            return
+            return True
         self._detach(volume, connector)
+        return False
 
     def terminate_connection_snapshot(self, snapshot, connector, **kwargs):
         self._detach(snapshot, connector)

@@ -70,11 +70,9 @@ def qos_specs(qos, extra_specs):
     ``specs``) or None; its back-end (or both) keys win over the same keys
     set as extra specs. Front-end specs are Nova's business.
     """
-    found = {}
-    for key, value in extra_specs.items():
-        key = LEGACY_QOS_KEYS.get(key, key)
-        if key in QOS_KEYS:
-            found[key] = value
+    found = {LEGACY_QOS_KEYS[k]: v for k, v in extra_specs.items()
+             if k in LEGACY_QOS_KEYS}
+    found.update((k, v) for k, v in extra_specs.items() if k in QOS_KEYS)
     if qos and qos.get('consumer', 'back-end') in ('back-end', 'both'):
         for key, value in (qos.get('specs') or {}).items():
             if key in QOS_KEYS:
