@@ -27,6 +27,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--lint-rc', type=int,
                         help="exit status of flake8, counted as one check")
+    parser.add_argument('--missing-run', action='append', default=[],
+                        metavar='NAME',
+                        help="a test run that left no results, counted as "
+                             "one failure")
     args = parser.parse_args()
     counter = Counter()
     stream = subunit.ByteStreamToStreamResult(sys.stdin.buffer,
@@ -50,6 +54,9 @@ def main():
             passed += 1
         else:
             failed += 1
+    for name in args.missing_run:
+        print('FAILED: the %s test run left no results' % name)
+        failed += 1
     print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
     return 1 if failed or not results else 0
 
