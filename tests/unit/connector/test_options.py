@@ -1,0 +1,65 @@
+"""The connector's [scaleio] options and their generated sample."""
+
+import os
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import generator
+
+from scaleio_nova import connector
+from scaleio_nova import options
+from tests import base
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+SAMPLE = os.path.join(TOP, 'etc', 'scaleio-nova.conf.sample')
+GENERATOR_CONF = os.path.join(TOP, 'etc', 'oslo-config-generator',
+                              'scaleio-nova.conf')
+
+
+class TestSample(base.TestCase):
+
+    def test_the_committed_sample_is_what_the_generator_makes(self):
+        out = os.path.join(self.useFixture(fixtures.TempDir()).path, 's')
+        conf = cfg.ConfigOpts()
+        generator.register_cli_opts(conf)
+        conf(['--config-file', GENERATOR_CONF, '--output-file', out])
+        generator.generate(conf)
+        with open(out) as f, open(SAMPLE) as committed:
+            self.assertEqual(f.read(), committed.read(),
+                             'etc/scaleio-nova.conf.sample is stale: run '
+                             'oslo-config-generator --config-file '
+                             'etc/oslo-config-generator/scaleio-nova.conf')
+
+
+class TestOptions(base.TestCase):
+
+    def test_names_and_defaults_others_code_against(self):
+        conf = cfg.ConfigOpts()
+        options.register_opts(conf)
+        conf([], default_config_files=[])
+        group = conf.scaleio
+        self.assertEqual('/dev/disk/by-id', group.search_path)
+        self.assertEqual('/opt/emc/scaleio/sdc/bin/drv_cfg',
+                         group.drv_cfg_path)
+        self.assertEqual('/opt/emc/scaleio/openstack/connector.conf',
+                         group.connector_config_file)
+        self.assertEqual(30.0, group.device_timeout)
+
+    def test_from_config_builds_a_connector_from_the_options(self):
+        conf = cfg.ConfigOpts()
+        conf([], default_config_files=[])
+        options.register_opts(conf)
+        conf.set_override('search_path', '/srv/by-id', 'scaleio')
+        conf.set_override('device_timeout', 2.5, 'scaleio')
+        conn = connector.from_config(conf, device_scan_attempts=3)
+        self.assertEqual('/srv/by-id', conn.get_search_path())
+        self.assertEqual(2.5, conn.device_timeout)
+        self.assertEqual(3, conn.device_scan_attempts)
+        self.assertEqual('/opt/emc/scaleio/sdc/bin/drv_cfg',
+                         conn.drv_cfg_path)
+
+    def test_list_opts_names_the_scaleio_group(self):
+        [(group, opts)] = options.list_opts()
+        self.assertEqual('scaleio', group)
+        self.assertEqual(options.connector_opts, opts)
