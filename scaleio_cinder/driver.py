@@ -9,8 +9,8 @@
 
 A thin adapter: Cinder objects, volume types and QoS specs in, one or two
 ``scaleio_client`` calls out. Sizes: Cinder keeps the size the user asked
-for (quota counts it, and our Nova driver shows the guest exactly that);
-the array allocates the next multiple of 8 GiB behind it.
+for (quota counts it); the array allocates the next multiple of 8 GiB
+behind it, and the guest sees that whole device (README, Sizes).
 """
 
 from oslo_log import log as logging

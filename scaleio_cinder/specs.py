@@ -128,7 +128,7 @@ def allocated_gib(size_gib, round_capacity=True):
 
     The array allocates 8 GiB units. With rounding allowed (the default)
     any size is accepted and the array keeps the next multiple; Cinder
-    keeps the requested size, which quota and the guest see.
+    and its quota keep the requested size (the guest sees the device).
     """
     size_gib = int(size_gib)
     if size_gib < 1:
