@@ -35,16 +35,10 @@ import time
 from scaleio_sim import datapath
 from scaleio_sim import process as sim_process
 from tests import base
+from tests.integration.nova import host_packages
 from tests.integration.nova import sidecar
 
 MARKER = 'SCALEIO-BFV-OK'
-PACKAGES = ('libvirt-daemon-system', 'libvirt-clients',
-            'libvirt-daemon-driver-qemu', 'qemu-system-x86', 'libvirt-dev',
-            'pkg-config')
-# A file each package installs: missing file, install the packages.
-PACKAGE_FILES = ('/usr/sbin/libvirtd', '/usr/sbin/virtlogd', '/usr/bin/virsh',
-                 '/usr/bin/qemu-system-x86_64',
-                 '/usr/include/libvirt/libvirt.h', '/usr/bin/pkg-config')
 TOP = sidecar.TOP
 URI = 'qemu:///system'
 GIB = 1024 ** 3
@@ -190,34 +184,21 @@ class BootFromVolumeTest(base.TestCase):
         reason = datapath.loop_mode_unavailable()
         if reason:
             return 'needs loop devices: %s' % reason
-        missing = [f for f in PACKAGE_FILES if not os.path.exists(f)]
-        if missing and not shutil.which('apt-get'):
-            return ('needs %s, and apt-get is not available to install '
-                    'them' % ', '.join(missing))
+        if host_packages.missing() and host_packages.cannot_install():
+            return ('needs %s, and cannot install them: %s'
+                    % (', '.join(host_packages.missing()),
+                       host_packages.cannot_install()))
         return None
 
     def install(self):
         """Install missing Debian packages and libvirt-python."""
         started = time.monotonic()
-        missing = [f for f in PACKAGE_FILES if not os.path.exists(f)]
-        if missing:
-            env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-            for cmd in (('apt-get', 'update', '-q'),
-                        ('apt-get', 'install', '-y', '-q',
-                         '--no-install-recommends') + PACKAGES):
-                result = _run(*cmd, check=False, timeout=600, env=env)
-                if result.returncode:
-                    self.skipTest('%s failed (rc %d): %s' % (
-                        ' '.join(cmd[:2]), result.returncode,
-                        result.stderr.strip()[-500:]))
-        if _run(sys.executable, '-c', 'import libvirt',
-                check=False).returncode:
-            result = _run(sys.executable, '-m', 'pip', 'install', '-q', '-c',
-                          os.path.join(TOP, 'tools', 'constraints.txt'),
-                          'libvirt-python', check=False, timeout=600)
-            if result.returncode:
-                self.fail('pip install libvirt-python failed: %s'
-                          % result.stderr.strip()[-1000:])
+        error = host_packages.install_debian_packages()
+        if error:
+            self.skipTest(error)
+        error = host_packages.install_libvirt_python()
+        if error:
+            self.fail(error)
         self.timings['installs'] = time.monotonic() - started
 
     def fix_kvm_permissions(self):
