@@ -29,6 +29,7 @@ from scaleio_cinder import groups
 from scaleio_cinder import manage
 from scaleio_cinder import migration
 from scaleio_cinder import options
+from scaleio_cinder import retype
 from scaleio_cinder import specs
 from scaleio_cinder import stats
 from scaleio_client import client as client_mod
@@ -44,7 +45,8 @@ MAX_OVER_SUBSCRIPTION_WARNING = 10.0
 
 @interface.volumedriver
 class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
-                    migration.MigrationMixin, driver.VolumeDriver):
+                    migration.MigrationMixin, retype.RetypeMixin,
+                    driver.VolumeDriver):
     """ScaleIO volumes, mapped to hosts through their SDC."""
 
     VERSION = '1.0.0'
@@ -58,6 +60,7 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
         self.gateway = None
         self.pools = {}           # 'domain:pool' -> (domain, pool)
         self.pool_records = {}    # 'domain:pool' -> client StoragePool
+        self.system_id = None     # read at set-up
 
     @staticmethod
     def get_driver_options():
@@ -119,6 +122,8 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
         with gateway_errors('Connecting to the ScaleIO gateway %s'
                             % self.gateway.config.base_url):
             version = self.gateway.version
+            # It never changes: pools' location_info carries it.
+            self.system_id = self.gateway.system_id()
         if version < MIN_API_VERSION:
             raise exception.VolumeBackendAPIException(
                 data='the gateway speaks API %s; this driver needs %s or '
@@ -501,7 +506,7 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
         for name in sorted(self.pools):
             pools.append(stats.pool_stats(
                 name, capacities[ids[name]], self._pool_record(name),
-                thin_default, reserved, ratio))
+                thin_default, reserved, ratio, system_id=self.system_id))
         self._stats = {
             'volume_backend_name': backend,
             'vendor_name': 'Dell EMC',

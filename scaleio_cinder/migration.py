@@ -35,6 +35,7 @@ from oslo_log import log as logging
 
 from scaleio_cinder import errors
 from scaleio_cinder import specs
+from scaleio_cinder import stats
 from scaleio_client import exceptions as sio
 from scaleio_client import names
 from scaleio_client import records
@@ -67,9 +68,10 @@ class MigrationMixin:
         (False, None) to let Cinder copy the data itself.
         """
         destination = host.get('host')
-        pool_name = self._migration_destination(volume, host)
-        if pool_name is None:
+        found = self._migration_destination(volume, host)
+        if found is None:
             return FALL_BACK
+        pool_name, pool_id = found
         if self._attached(volume):
             LOG.info('Volume %s is attached: Cinder migrates it by copying '
                      'the data.', volume.id)
@@ -94,7 +96,7 @@ class MigrationMixin:
                          record.vtree_id, ', '.join(others))
                 return FALL_BACK
             source = self.gateway.storage_pool(record.storage_pool_id)
-            dest = self._pool_record(pool_name, refresh=True)
+            dest = self.gateway.storage_pool(pool_id)
             if not self._pools_compatible(volume, source, dest, pool_name):
                 return FALL_BACK
             conversion, compression = self._migration_params(volume, record,
@@ -114,10 +116,16 @@ class MigrationMixin:
         return True, {'host': destination}
 
     def _migration_destination(self, volume, host):
-        """The destination pool's name if it is one of ours, else None."""
+        """(pool label, pool id) on this array for ``host``, or None.
+
+        A pool of this backend (this service or another member of its
+        active-active cluster), or a pool of another backend whose
+        ``location_info`` says it is on the same ScaleIO system.
+        """
         destination = host.get('host')
         if not destination:
             return None
+        pool_name = volume_utils.extract_host(destination, 'pool')
         same_host = (volume_utils.extract_host(destination, 'backend')
                      == volume_utils.extract_host(volume.host, 'backend'))
         # Active-active: another member of this backend's cluster.
@@ -130,18 +138,22 @@ class MigrationMixin:
         ours = (self._option('volume_backend_name')
                 or self.__class__.__name__)
         backend_name = capabilities.get('volume_backend_name')
-        if (not (same_host or same_cluster)
-                or backend_name not in (None, ours)):
-            LOG.info('Volume %s goes to another backend (%s): Cinder '
-                     'copies the data.', volume.id, destination)
-            return None
-        pool_name = volume_utils.extract_host(destination, 'pool')
-        if pool_name not in self.pools:
-            LOG.info('Destination %s of volume %s is not one of this '
-                     'backend\'s pools (%s): Cinder copies the data.',
-                     destination, volume.id, ', '.join(sorted(self.pools)))
-            return None
-        return pool_name
+        if (same_host or same_cluster) and backend_name in (None, ours):
+            if pool_name not in self.pools:
+                LOG.info('Destination %s of volume %s is not one of this '
+                         'backend\'s pools (%s): Cinder copies the data.',
+                         destination, volume.id,
+                         ', '.join(sorted(self.pools)))
+                return None
+            return pool_name, self._pool_record(pool_name, refresh=True).id
+        location = stats.parse_location(capabilities.get('location_info'))
+        if location and pool_name and (
+                location.system_id == self.system_id):
+            return pool_name, location.pool_id
+        LOG.info('Volume %s goes to another backend (%s) that is not on '
+                 'this ScaleIO system: Cinder copies the data.', volume.id,
+                 destination)
+        return None
 
     @staticmethod
     def _attached(volume):

@@ -210,6 +210,22 @@ class TestMigrateVolume(MigrationTestCase):
                           destination('pd1:sp2'))
         self.assertEqual(0, self.migrate_requests(before))
 
+    def test_another_backend_on_this_system_moves_on_the_array(self):
+        # Two backends over pools of one ScaleIO system (the location_info
+        # their stats report): the array moves the vTree, no host copy.
+        volume = self.volume(size=8)
+        [pool] = [p for p in self.driver.get_volume_stats(
+            refresh=True)['pools'] if p['pool_name'] == 'pd1:sp2']
+        host = destination('pd1:sp2', backend='cinder-volume@other',
+                           backend_name='other')
+        host['capabilities']['location_info'] = pool['location_info']
+        before = self.sim.log.counters()
+        result = self.driver.migrate_volume(self.context, volume, host)
+        self.assertEqual((True, {'host': host['host']}), result)
+        self.assertEqual(1, self.migrate_requests(before))
+        self.assertEqual(self.pool_id('pd1:sp2'),
+                         self.array_volume(volume).storage_pool_id)
+
     def test_capabilities_of_another_backend_name_fall_back(self):
         volume = self.volume(size=8)
         before = self.sim.log.counters()
@@ -231,10 +247,20 @@ class TestMigrationFallsBack(MigrationTestCase):
         self.assertEqual(pool, self.array_volume(volume).storage_pool_id)
         self.assertIsNone(self.vtree(volume).migration)
 
-    def test_another_backend(self):
+    def test_another_backend_without_location_info(self):
         volume = self.volume(size=8)
         self.assert_falls_back(volume, destination(
             'pd1:sp2', backend='cinder-volume@other', backend_name='other'))
+
+    def test_another_backend_on_another_system(self):
+        volume = self.volume(size=8)
+        host = destination('pd1:sp2', backend='cinder-volume@other',
+                           backend_name='other')
+        host['capabilities']['location_info'] = (
+            'ScaleIO:0123456789abcdef:%s:%s' % (
+                self.driver._pool_record('pd1:sp2').protection_domain_id,
+                self.pool_id('pd1:sp2')))
+        self.assert_falls_back(volume, host)
 
     def test_another_host_with_the_same_backend_name(self):
         # Two backends sharing a volume_backend_name may be two arrays.

@@ -86,9 +86,20 @@ class TestPoolStats(base.TestCase):
                                   pool(zero_padding=padded), True, 0, 10.0)
         self.assertIs(padded, result['zero_padding'])
 
-    def test_location_info_names_domain_and_pool_ids(self):
-        self.assertEqual('ScaleIO:d0e1000000000001:a7e1000000000002',
-                         entry()['location_info'])
+    def test_location_info_names_system_domain_and_pool_ids(self):
+        result = stats.pool_stats('pd1:sp1', capacity_of(), pool(), True, 0,
+                                  10.0, system_id='5c1a0de4a7e10001')
+        self.assertEqual(
+            'ScaleIO:5c1a0de4a7e10001:d0e1000000000001:a7e1000000000002',
+            result['location_info'])
+        self.assertEqual(('5c1a0de4a7e10001', 'd0e1000000000001',
+                          'a7e1000000000002'),
+                         tuple(stats.parse_location(result['location_info'])))
+
+    @ddt.data(None, '', 'ScaleIO:d0e1000000000001:a7e1000000000002',
+              'LVM:5c1a:d0e1:a7e1', 'ScaleIO::d0e1:a7e1')
+    def test_location_info_of_others_is_not_ours(self, text):
+        self.assertIsNone(stats.parse_location(text))
 
     def test_total_volumes_only_when_known(self):
         self.assertNotIn('total_volumes', entry())

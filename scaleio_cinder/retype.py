@@ -1,0 +1,73 @@
+"""Retype in place: new QoS limits on the mappings, no data copied (mixed in).
+
+``retype`` succeeds without Cinder migrating the volume when the new type
+keeps it where it is (same backend and pool) and asks for the provisioning
+it already has on the array: then only the QoS limits differ, and they
+live on the volume's mappings, which get the new type's limits (or none).
+Anything else (another pool or backend, thin/thick or compression
+changes, encryption) returns False: Cinder migrates, and migrate_volume
+moves the vTree on the array where it can.
+"""
+
+from oslo_log import log as logging
+
+from cinder.volume import qos_specs as cinder_qos
+from cinder.volume import volume_utils
+from scaleio_cinder import errors
+from scaleio_cinder import specs
+from scaleio_client import records
+
+LOG = logging.getLogger(__name__)
+
+
+class RetypeMixin:
+    """retype."""
+
+    def retype(self, ctxt, volume, new_type, diff, host):
+        """(True, None) when the array volume already fits ``new_type``."""
+        if (diff or {}).get('encryption'):
+            return False, None
+        if host.get('host') != volume.host:
+            LOG.info('Retyping volume %s moves it from %s to %s: Cinder '
+                     'migrates it.', volume.id, volume.host, host.get('host'))
+            return False, None
+        extra_specs = dict(new_type.get('extra_specs') or {})
+        qos = self._type_qos(ctxt, new_type)
+        try:
+            kind = specs.provisioning(extra_specs,
+                                      self._option('san_thin_provision'))
+            limits = specs.qos_specs(qos, extra_specs)
+            iops, bandwidth = specs.limits(limits, volume.size)
+        except specs.SpecError as e:
+            raise errors.spec_error(e, volume)
+        pool_name = volume_utils.extract_host(volume.host, 'pool')
+        place = specs.placement(kind,
+                                self._pool_record(pool_name).fine_granularity)
+        with errors.gateway_errors('Retyping volume %s' % volume.id):
+            record = self.gateway.volume(self._array_id(volume))
+            thin = record.volume_type == records.THIN
+            if thin != place.thin or (
+                    place.compression is not None
+                    and (record.compression or 'None') != place.compression):
+                LOG.info('Volume %s is %s (compression %s); type %s asks for '
+                         '%s: Cinder migrates it.', volume.id,
+                         record.volume_type, record.compression,
+                         new_type.get('name'), kind)
+                return False, None
+            for mapping in record.mappings:
+                self.gateway.set_mapping_limits(
+                    record.id, mapping.sdc_id, iops=iops or 0,
+                    bandwidth_kbps=bandwidth or 0)
+        LOG.info('Retyped volume %s to %s in place (limits: %s IOPS, %s '
+                 'KB/s on %d mapping(s)).', volume.id, new_type.get('name'),
+                 iops or 'no', bandwidth or 'no', len(record.mappings))
+        return True, None
+
+    @staticmethod
+    def _type_qos(ctxt, volume_type):
+        """The QoS specs of a volume type dict, as _qos gives them."""
+        qos_id = volume_type.get('qos_specs_id')
+        if not qos_id:
+            return None
+        qos = cinder_qos.get_qos_specs(ctxt, qos_id)
+        return {'consumer': qos['consumer'], 'specs': dict(qos['specs'])}
