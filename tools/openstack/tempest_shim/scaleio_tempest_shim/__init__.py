@@ -1,0 +1,1 @@
+"""Tempest shim plugin for a cloud with Keystone and Cinder only."""
