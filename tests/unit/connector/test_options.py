@@ -1,35 +1,10 @@
-"""The connector's [scaleio] options and their generated sample."""
+"""The connector's [scaleio] options."""
 
-import os
-
-import fixtures
 from oslo_config import cfg
-from oslo_config import generator
 
 from scaleio_nova import connector
 from scaleio_nova import options
 from tests import base
-
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
-SAMPLE = os.path.join(TOP, 'etc', 'scaleio-nova.conf.sample')
-GENERATOR_CONF = os.path.join(TOP, 'etc', 'oslo-config-generator',
-                              'scaleio-nova.conf')
-
-
-class TestSample(base.TestCase):
-
-    def test_the_committed_sample_is_what_the_generator_makes(self):
-        out = os.path.join(self.useFixture(fixtures.TempDir()).path, 's')
-        conf = cfg.ConfigOpts()
-        generator.register_cli_opts(conf)
-        conf(['--config-file', GENERATOR_CONF, '--output-file', out])
-        generator.generate(conf)
-        with open(out) as f, open(SAMPLE) as committed:
-            self.assertEqual(f.read(), committed.read(),
-                             'etc/scaleio-nova.conf.sample is stale: run '
-                             'oslo-config-generator --config-file '
-                             'etc/oslo-config-generator/scaleio-nova.conf')
 
 
 class TestOptions(base.TestCase):
