@@ -151,93 +151,34 @@ def log(msg):
 
 
 # ------------------------------------------------------------- environment
-def _first(mapping, *keys, default=None):
-    for key in keys:
-        cur = mapping
-        for part in key.split('.'):
-            if isinstance(cur, dict) and part in cur:
-                cur = cur[part]
-            else:
-                break
-        else:
-            if cur not in (None, ''):
-                return cur
-    return default
-
-
-def _openrc(path):
-    values = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line.startswith('export ') and '=' in line:
-                    key, _, val = line[len('export '):].partition('=')
-                    values[key.strip()] = val.strip().strip('\'"')
-    return values
-
-
-def _backend_names(env):
-    raw = _first(env, 'cinder.backends', 'cinder.backend_names')
-    names = []
-    if isinstance(raw, dict):
-        names = list(raw)
-    elif isinstance(raw, str):
-        names = [n.strip() for n in raw.split(',') if n.strip()]
-    elif isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, str):
-                names.append(item)
-            elif isinstance(item, dict):
-                name = _first(item, 'name', 'backend', 'volume_backend_name')
-                if name:
-                    names.append(name)
-    return names
-
-
 def load_env(state):
-    """The settings tempest.conf needs, from env.json and admin-openrc."""
+    """The settings tempest.conf needs, from the harness's env.json."""
     path = os.path.join(state, 'env.json')
     if not os.path.exists(path):
         raise Failure('%s is missing: bring the stack up first '
                       '(python3 tools/openstack/harness.py up)' % path)
     with open(path) as f:
         env = json.load(f)
-    rc = _openrc(os.path.join(state, 'admin-openrc'))
-    auth_url = _first(env, 'keystone.auth_url', 'keystone.url',
-                      default=rc.get('OS_AUTH_URL'))
-    if not auth_url:
-        raise Failure('no Keystone URL in %s' % path)
-    auth_url = auth_url.rstrip('/')
-    if not auth_url.endswith('/v3'):
-        auth_url += '/v3'
-    admin = _first(env, 'keystone.admin', default={})
-    settings = {
-        'env_json': path,
-        'auth_url': auth_url,
-        'admin_user': admin.get('username') or rc.get('OS_USERNAME'),
-        'admin_password': admin.get('password') or rc.get('OS_PASSWORD'),
-        'admin_project': (admin.get('project_name')
-                          or rc.get('OS_PROJECT_NAME', 'admin')),
-        'admin_domain': (admin.get('user_domain_name')
-                         or rc.get('OS_USER_DOMAIN_NAME', 'Default')),
-        'region': _first(env, 'keystone.region',
-                         default=rc.get('OS_REGION_NAME', 'RegionOne')),
-        'cinder_url': _first(env, 'cinder.endpoint'),
-        'backend_names': _backend_names(env),
-        'storage_protocol': _first(env, 'cinder.storage_protocol',
-                                   default=STORAGE_PROTOCOL),
-        'vendor_name': _first(env, 'cinder.vendor_name',
-                              default=VENDOR_NAME),
-        'logs': _first(env, 'log_dir', default=os.path.join(state, 'logs')),
-    }
-    if not settings['admin_password']:
-        raise Failure('no admin password in %s or admin-openrc' % path)
-    if len(settings['backend_names']) < 2:
+    keystone, cinder = env['keystone'], env['cinder']
+    admin = keystone['admin']
+    backend_names = [b['volume_backend_name'] for b in cinder['backends']]
+    if len(backend_names) < 2:
         raise Failure('env.json names %d backend(s) (%s); multi-backend '
-                      'tests need two' % (len(settings['backend_names']),
-                                          settings['backend_names']))
-    return settings
+                      'tests need two' % (len(backend_names), backend_names))
+    return {
+        'env_json': path,
+        'auth_url': keystone['auth_url'],
+        'admin_user': admin['username'],
+        'admin_password': admin['password'],
+        'admin_project': admin['project_name'],
+        'admin_domain': admin['user_domain_name'],
+        'region': keystone['region'],
+        'cinder_url': cinder['endpoint'],
+        'backend_names': backend_names,
+        'storage_protocol': cinder.get('storage_protocol', STORAGE_PROTOCOL),
+        'vendor_name': cinder.get('vendor_name', VENDOR_NAME),
+        'logs': env['log_dir'],
+    }
 
 
 def cinder_max_microversion(cinder_url):
