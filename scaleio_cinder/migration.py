@@ -16,8 +16,8 @@ Cinder's records could go wrong:
 * the volume is attached.
 
 While the array moves the data this worker waits, reading the vTree every
-``migration_poll_interval`` seconds for at most ``migration_timeout``
-seconds (attributes a deployment or a test can set on the driver). A
+``scaleio_migration_poll_interval`` seconds for at most
+``scaleio_migration_timeout`` seconds (backend options). A
 timeout leaves Cinder's records as they were and says so; the array goes
 on moving, and migrating the volume again to the same pool resumes the
 wait (the gateway answers "in progress" or "already there").
@@ -42,8 +42,6 @@ from scaleio_client import records
 
 LOG = logging.getLogger(__name__)
 
-MIGRATION_POLL_INTERVAL = 5.0     # seconds between two reads of the vTree
-MIGRATION_TIMEOUT = 3600.0        # seconds before giving up the wait
 TEMPORARY_PREFIX = 'ff'           # the original's name while it is renamed
 
 FALL_BACK = (False, None)
@@ -56,9 +54,6 @@ def temporary_name(volume_id):
 
 class MigrationMixin:
     """migrate_volume, update_migrated_volume."""
-
-    migration_poll_interval = MIGRATION_POLL_INTERVAL
-    migration_timeout = MIGRATION_TIMEOUT
 
     # --------------------------------------------------- storage-assisted
     def migrate_volume(self, ctxt, volume, host):
@@ -205,7 +200,9 @@ class MigrationMixin:
         return conversion, place.compression or 'None'
 
     def _wait_for_migration(self, volume, vtree_id, dest, pool_name):
-        deadline = time.monotonic() + self.migration_timeout
+        timeout = self._option('scaleio_migration_timeout')
+        interval = self._option('scaleio_migration_poll_interval')
+        deadline = time.monotonic() + timeout
         while True:
             tree = self.gateway.vtree(vtree_id)
             if tree.migration_failed:
@@ -222,8 +219,8 @@ class MigrationMixin:
                          'after %s s; Cinder still records it in its old '
                          'pool. Migrate it to %s again to resume waiting.'
                     % (volume.id, vtree_id, pool_name,
-                       self.migration_timeout, pool_name))
-            time.sleep(self.migration_poll_interval)
+                       timeout, pool_name))
+            time.sleep(interval)
         if tree.storage_pool_id and tree.storage_pool_id != dest.id:
             raise exception.VolumeBackendAPIException(
                 data='the migration of volume %s (vTree %s) ended in pool '

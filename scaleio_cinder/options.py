@@ -67,6 +67,15 @@ scaleio_opts = [
                 deprecated_opts=_upstream('allow_migration_during_rebuild'),
                 help='Allow storage-assisted migration while the pool is '
                      'rebuilding.'),
+    cfg.IntOpt('scaleio_migration_timeout', default=3600, min=0,
+               help='Seconds a storage-assisted migration (or retype) '
+                    'waits for the array to move the volume. When it runs '
+                    'out, Cinder keeps the volume in its old pool and says '
+                    'so; the array goes on moving, and migrating the '
+                    'volume to the same pool again resumes the wait.'),
+    cfg.FloatOpt('scaleio_migration_poll_interval', default=5.0, min=0.01,
+                 help='Seconds between two reads of a moving volume\'s '
+                      'vTree during a storage-assisted migration.'),
     cfg.IntOpt('scaleio_max_image_cache_vtree_size', default=0, min=0,
                max=126,
                deprecated_opts=_upstream('max_image_cache_vtree_size'),

@@ -214,7 +214,8 @@ class TestDropIn(InteropTestCase):
 
     def test_storage_assisted_migration_of_powerflex_volume(self):
         volume = self.pf_volume(self.pf, size=8)
-        self.driver.migration_poll_interval = 0.01
+        self.conf.config(group=base.BACKEND,
+                         scaleio_migration_poll_interval=0.01)
         host = {'host': base.HOST + '#pd1:sp2',
                 'capabilities': {'volume_backend_name': base.BACKEND}}
         self.assertEqual((True, {'host': host['host']}),

@@ -45,8 +45,9 @@ class MigrationTestCase(base.DriverTestCase):
 
     def setUp(self):
         super().setUp()
-        self.driver.migration_poll_interval = 0.01
-        self.driver.migration_timeout = 30
+        self.conf.config(group=base.BACKEND,
+                         scaleio_migration_poll_interval=0.01,
+                         scaleio_migration_timeout=30)
 
     def pool_id(self, pool):
         return self.driver._pool_record(pool).id
@@ -142,7 +143,6 @@ class TestMigrateVolume(MigrationTestCase):
     def test_default_type_follows_san_thin_provision(self):
         driver = self.make_driver(base.BACKEND, self.pools,
                                   san_thin_provision=False)
-        driver.migration_poll_interval = 0.01
         volume = self.volume(size=8, pool='pd1:sp2')
         self.assertEqual(records.THIN, self.array_volume(volume).volume_type)
         result = driver.migrate_volume(self.context, volume,
@@ -154,7 +154,6 @@ class TestMigrateVolume(MigrationTestCase):
         driver = self.make_driver(
             base.BACKEND, self.pools,
             scaleio_allow_migration_during_rebuild=True)
-        driver.migration_poll_interval = 0.01
         volume = self.volume(size=8)
         self.assert_moved(volume, 'pd1:sp2', driver.migrate_volume(
             self.context, volume, destination('pd1:sp2')))
@@ -407,7 +406,8 @@ class TestMigrationFailures(MigrationTestCase):
     def test_pause_reason_fails_the_migration(self):
         volume = self.volume(size=8)
         tree_id = self.array_volume(volume).vtree_id
-        self.driver.migration_poll_interval = 0.05
+        self.conf.config(group=base.BACKEND,
+                         scaleio_migration_poll_interval=0.05)
         outcome = {}
 
         def migrate():
@@ -446,14 +446,14 @@ class TestMigrationFailures(MigrationTestCase):
 
     def test_timeout_keeps_the_records_and_can_be_resumed(self):
         volume = self.volume(size=8)
-        self.driver.migration_timeout = 0
+        self.conf.config(group=base.BACKEND, scaleio_migration_timeout=0)
         error = self.assertRaises(
             exception.VolumeBackendAPIException, self.driver.migrate_volume,
             self.context, volume, destination('pd1:sp2'))
         self.assertIn('still moving', str(error))
         self.assertIsNotNone(self.vtree(volume).migration)
         # Migrating again to the same pool picks up the running move.
-        self.driver.migration_timeout = 30
+        self.conf.config(group=base.BACKEND, scaleio_migration_timeout=30)
         before = self.sim.log.counters()
         result = self.driver.migrate_volume(self.context, volume,
                                             destination('pd1:sp2'))
