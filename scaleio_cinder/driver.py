@@ -199,6 +199,21 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
             return None
         return {'consumer': qos.consumer, 'specs': dict(qos.specs or {})}
 
+    def _provisioning(self, extra_specs, volume):
+        """The provisioning the specs ask for (else san_thin_provision's)."""
+        try:
+            return specs.provisioning(extra_specs,
+                                      self._option('san_thin_provision'))
+        except specs.SpecError as e:
+            raise spec_error(e, volume)
+
+    def _set_limits(self, volume_id, sdc_ids, iops, bandwidth_kbps):
+        """The same QoS limits on the mapping to each SDC (None: unlimited)."""
+        for sdc_id in sdc_ids:
+            self.gateway.set_mapping_limits(
+                volume_id, sdc_id, iops=iops or 0,
+                bandwidth_kbps=bandwidth_kbps or 0)
+
     def _allocated_gib(self, volume, size_gib=None):
         try:
             return specs.allocated_gib(
@@ -231,9 +246,8 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
     def create_volume(self, volume):
         pool_name = self._pool_of(volume)
         extra_specs = self._extra_specs(volume)
+        kind = self._provisioning(extra_specs, volume)
         try:
-            kind = specs.provisioning(extra_specs,
-                                      self._option('san_thin_provision'))
             specs.check_qos(specs.qos_specs(self._qos(volume), extra_specs))
         except specs.SpecError as e:
             raise spec_error(e, volume)
@@ -293,10 +307,10 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
             record = self.gateway.volume(volume_id) if grow or per_gb else None
             if grow and size_gib > record.size_gib:
                 self.gateway.extend_volume(volume_id, size_gib)
-            for mapping in (record.mappings if per_gb else ()):
-                self.gateway.set_mapping_limits(
-                    volume_id, mapping.sdc_id, iops=iops or 0,
-                    bandwidth_kbps=bandwidth or 0)
+            if per_gb:
+                self._set_limits(volume_id,
+                                 [m.sdc_id for m in record.mappings], iops,
+                                 bandwidth)
 
     def _clone(self, volume, source_id, what):
         """A new volume from an array volume or snapshot (same vTree)."""
@@ -394,9 +408,7 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
             mapped = self.gateway.map_volume(volume_id, sdc_id)
             if iops or bandwidth:
                 try:
-                    self.gateway.set_mapping_limits(
-                        volume_id, sdc_id, iops=iops or 0,
-                        bandwidth_kbps=bandwidth or 0)
+                    self._set_limits(volume_id, [sdc_id], iops, bandwidth)
                 except sio.ScaleIOError:
                     if mapped:
                         self._undo_mapping(volume_id, sdc_id)
@@ -419,11 +431,7 @@ class ScaleIODriver(manage.ManageMixin, groups.GroupsMixin,
     def initialize_connection(self, volume, connector, **kwargs):
         extra_specs = self._extra_specs(volume)
         qos = specs.qos_specs(self._qos(volume), extra_specs)
-        try:
-            thin = specs.provisioning(
-                extra_specs, self._option('san_thin_provision')) != 'thick'
-        except specs.SpecError as e:
-            raise spec_error(e, volume)
+        thin = self._provisioning(extra_specs, volume) != 'thick'
         # Unmapping blocks of a volume whose snapshots share them is not
         # worth it; thick volumes keep their allocation anyway.
         discard = thin and not volume.snapshots

@@ -182,11 +182,7 @@ class MigrationMixin:
 
     def _migration_params(self, volume, record, dest):
         """(volTypeConversion, compressionMethod) for the destination."""
-        try:
-            kind = specs.provisioning(self._extra_specs(volume),
-                                      self._option('san_thin_provision'))
-        except specs.SpecError as e:
-            raise errors.spec_error(e, volume)
+        kind = self._provisioning(self._extra_specs(volume), volume)
         place = specs.placement(kind, dest.fine_granularity)
         if place.note:
             LOG.warning('Volume %s asks for %s provisioning, moved thin '

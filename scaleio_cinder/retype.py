@@ -33,11 +33,10 @@ class RetypeMixin:
             return False, None
         extra_specs = dict(new_type.get('extra_specs') or {})
         qos = self._type_qos(ctxt, new_type)
+        kind = self._provisioning(extra_specs, volume)
         try:
-            kind = specs.provisioning(extra_specs,
-                                      self._option('san_thin_provision'))
-            limits = specs.qos_specs(qos, extra_specs)
-            iops, bandwidth = specs.limits(limits, volume.size)
+            iops, bandwidth = specs.limits(specs.qos_specs(qos, extra_specs),
+                                           volume.size)
         except specs.SpecError as e:
             raise errors.spec_error(e, volume)
         pool_name = volume_utils.extract_host(volume.host, 'pool')
@@ -54,10 +53,8 @@ class RetypeMixin:
                          record.volume_type, record.compression,
                          new_type.get('name'), kind)
                 return False, None
-            for mapping in record.mappings:
-                self.gateway.set_mapping_limits(
-                    record.id, mapping.sdc_id, iops=iops or 0,
-                    bandwidth_kbps=bandwidth or 0)
+            self._set_limits(record.id, [m.sdc_id for m in record.mappings],
+                             iops, bandwidth)
         LOG.info('Retyped volume %s to %s in place (limits: %s IOPS, %s '
                  'KB/s on %d mapping(s)).', volume.id, new_type.get('name'),
                  iops or 'no', bandwidth or 'no', len(record.mappings))
