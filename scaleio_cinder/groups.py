@@ -1,4 +1,4 @@
-"""Generic volume groups and consistent group snapshots (mixed in).
+"""Generic volume groups and consistent group snapshots.
 
 Only groups whose type sets ``consistent_group_snapshot_enabled`` are ours;
 for any other group every method raises NotImplementedError and Cinder runs
@@ -25,8 +25,16 @@ def _consistent_only(group_or_snapshot):
         raise NotImplementedError()
 
 
-class GroupsMixin:
-    """create/delete/update_group, group snapshots, group from source."""
+class Groups:
+    """create/delete/update_group, group snapshots, group from source.
+
+    Members are deleted, and new members grown, through ``volumes``.
+    """
+
+    def __init__(self, backend, gateway, volumes):
+        self.backend = backend
+        self.gateway = gateway
+        self.volumes = volumes
 
     # ------------------------------------------------------------- groups
     def create_group(self, context, group):
@@ -47,7 +55,7 @@ class GroupsMixin:
         volume_updates = []
         for volume in volumes:
             try:
-                self.delete_volume(volume)
+                self.volumes.delete_volume(volume)
                 status = 'deleted'      # VolumeStatus has no DELETED
             except exception.CinderException as e:
                 LOG.error('Deleting volume %s of group %s failed: %s',
@@ -69,7 +77,7 @@ class GroupsMixin:
         if not snapshots:
             return {'status': fields.GroupSnapshotStatus.AVAILABLE}, []
         what = 'group snapshot %s' % group_snapshot.id
-        definitions = [(self._array_id(s.volume),
+        definitions = [(self.backend.array_id(s.volume),
                         names.id_to_name(s.id)) for s in snapshots]
         with errors.gateway_errors('Creating %s of %d volumes'
                                    % (what, len(snapshots))):
@@ -89,7 +97,7 @@ class GroupsMixin:
         snapshot_updates = []
         for snapshot in snapshots:
             try:
-                self.delete_snapshot(snapshot)
+                self.volumes.delete_snapshot(snapshot)
                 status = fields.SnapshotStatus.DELETED
             except exception.CinderException as e:
                 LOG.error('Deleting snapshot %s of group snapshot %s '
@@ -116,24 +124,26 @@ class GroupsMixin:
         volumes = list(volumes)
         if group_snapshot is not None and snapshots:
             sources = self._sources(volumes, snapshots, 'snapshot_id')
+            source_sizes = [s.volume_size for s in sources]
             what = 'group snapshot %s' % group_snapshot.id
         elif source_group is not None and source_vols:
             sources = self._sources(volumes, source_vols, 'source_volid')
+            source_sizes = [s.size for s in sources]
             what = 'group %s' % source_group.id
         else:
             raise exception.InvalidInput(
                 reason='group %s: neither a group snapshot nor a source '
                        'group to create it from' % group.id)
-        sizes_gib = [self._allocated_gib(v) for v in volumes]
-        definitions = [(self._array_id(source), names.id_to_name(v.id))
+        grow = [(self.backend.array_size(v.size, v),
+                 self.backend.array_size(source_size, v))
+                for v, source_size in zip(volumes, source_sizes)]
+        definitions = [(self.backend.array_id(source), names.id_to_name(v.id))
                        for v, source in zip(volumes, sources)]
         with errors.gateway_errors('Creating group %s from %s'
                                    % (group.id, what)):
             new_ids = self.gateway.snapshot_volumes(definitions).volume_ids
-            current = {r.id: r.size_gib for r in self.gateway.volumes(new_ids)}
-            for new_id, size_gib in zip(new_ids, sizes_gib):
-                if size_gib > current[new_id]:
-                    self.gateway.extend_volume(new_id, size_gib)
+            for new_id, (size, holds) in zip(new_ids, grow):
+                self.volumes.grow_to(new_id, size, holds)
         LOG.info('Created %d volumes of group %s from %s at one point in '
                  'time.', len(volumes), group.id, what)
         return ({'status': fields.GroupStatus.AVAILABLE},

@@ -1,4 +1,4 @@
-"""Managing existing array volumes and snapshots (mixed into the driver).
+"""Managing existing array volumes and snapshots.
 
 A reference names an array object by id (``source-id``) or by name
 (``source-name``): the array name itself, or a Cinder-style name
@@ -84,8 +84,12 @@ def _mapped_to(record):
     return ', '.join(described)
 
 
-class ManageMixin:
+class Manage:
     """manage_existing(_snapshot), unmanage, get_manageable_*."""
+
+    def __init__(self, backend, gateway):
+        self.backend = backend
+        self.gateway = gateway
 
     # ----------------------------------------------------------- volumes
     def manage_existing(self, volume, existing_ref):
@@ -148,17 +152,18 @@ class ManageMixin:
     def _pool_contents(self):
         """[(pool name, array object)] of every configured pool."""
         found = []
-        for name in sorted(self.pools):
+        for label in sorted(self.backend.pools):
             with errors.gateway_errors(
-                    'Listing the volumes of storage pool %s' % name):
+                    'Listing the volumes of storage pool %s' % label):
                 try:
                     contents = self.gateway.pool_volumes(
-                        self._pool_record(name).id)
+                        self.backend.pool(label).id)
                 except sio.NotFound:
-                    # The pool was re-created with a new id.
+                    # The pool was re-created with a new id: the client
+                    # forgot the old one, so this looks it up again.
                     contents = self.gateway.pool_volumes(
-                        self._pool_record(name, refresh=True).id)
-            found.extend((name, record) for record in contents)
+                        self.backend.pool(label).id)
+            found.extend((label, record) for record in contents)
         return found
 
     @staticmethod
@@ -344,10 +349,10 @@ class ManageMixin:
 
     def _check_pool(self, volume, record, ref, what):
         """The volume's pool, if the array object is in it."""
-        pool_name = self._pool_of(volume)
-        if record.storage_pool_id == self._pool_record(pool_name).id:
+        pool_name = self.backend.pool_of(volume)
+        if record.storage_pool_id == self.backend.pool(pool_name).id:
             return pool_name
-        ours = {self._pool_record(n).id: n for n in self.pools}
+        ours = {self.backend.pool(n).id: n for n in self.backend.pools}
         actual = ours.get(record.storage_pool_id)
         if actual is not None:
             host = volume_utils.append_host(
@@ -356,7 +361,7 @@ class ManageMixin:
         else:
             actual = 'storage pool %s' % record.storage_pool_id
             hint = ('that is not one of this backend\'s pools (%s)'
-                    % ', '.join(sorted(self.pools)))
+                    % ', '.join(sorted(self.backend.pools)))
         self._refuse(ref, '%s is in %s, not in %s where Cinder placed '
                           'volume %s; %s' % (what, actual, pool_name,
                                              volume.id, hint))
@@ -367,7 +372,7 @@ class ManageMixin:
         Only when the type says so explicitly; clones (array snapshots)
         are thin whatever the type.
         """
-        extra_specs = self._extra_specs(volume)
+        extra_specs = self.backend.extra_specs(volume)
         if record.is_snapshot or not any(
                 key in extra_specs for key in specs.PROVISIONING_KEYS):
             return
@@ -376,8 +381,7 @@ class ManageMixin:
         except specs.SpecError as e:
             raise exception.ManageExistingVolumeTypeMismatch(
                 reason='volume %s: %s' % (volume.id, e))
-        place = specs.placement(kind,
-                                self._pool_record(pool_name).fine_granularity)
+        place = self.backend.placement(kind, pool_name)
         thin = record.volume_type == records.THIN
         if place.thin != thin:
             raise exception.ManageExistingVolumeTypeMismatch(
@@ -386,7 +390,7 @@ class ManageMixin:
                                          volume.id, kind))
 
     def _check_parent(self, snapshot, record, ref, what):
-        parent_id = self._provider_id(snapshot.volume)
+        parent_id = self.backend.provider_id(snapshot.volume)
         if record.ancestor_id != parent_id:
             self._refuse(ref, '%s is a snapshot of array volume %s, not of '
                               'array volume %s (Cinder volume %s)'
@@ -402,9 +406,9 @@ class ManageMixin:
         """
         if owner is not None and owner.deleted and owner.kind == kind:
             try:
-                allocated = specs.allocated_gib(
+                allocated = specs.array_size(
                     owner.size_gib,
-                    self._option('scaleio_round_volume_capacity'))
+                    self.backend.option('scaleio_round_volume_capacity')).gib
             except specs.SpecError:
                 allocated = None
             if allocated == record.size_gib:

@@ -1,4 +1,4 @@
-"""Storage-assisted migration and the renames after a migration (mixed in).
+"""Storage-assisted migration and the renames after a migration.
 
 ``migrate_volume`` moves a volume to another pool of this backend with the
 array's ``migrateVTree``: no data passes through a Cinder host. It declines
@@ -52,8 +52,12 @@ def temporary_name(volume_id):
     return names.id_to_name(TEMPORARY_PREFIX + volume_id.replace('-', ''))
 
 
-class MigrationMixin:
+class Migration:
     """migrate_volume, update_migrated_volume."""
+
+    def __init__(self, backend, gateway):
+        self.backend = backend
+        self.gateway = gateway
 
     # --------------------------------------------------- storage-assisted
     def migrate_volume(self, ctxt, volume, host):
@@ -77,7 +81,7 @@ class MigrationMixin:
                          'between pools needs 3.0: Cinder copies the data.',
                          self.gateway.version, volume.id)
                 return FALL_BACK
-            volume_id = self._provider_id(volume)
+            volume_id = self.backend.provider_id(volume)
             if not volume_id:
                 raise exception.VolumeBackendAPIException(
                     data='volume %s is not on the array' % volume.id)
@@ -102,7 +106,7 @@ class MigrationMixin:
             started = self.gateway.migrate_vtree(
                 volume_id, dest.id, conversion=conversion,
                 compression=compression,
-                allow_during_rebuild=bool(self._option(
+                allow_during_rebuild=bool(self.backend.option(
                     'scaleio_allow_migration_during_rebuild')))
             LOG.debug('Migration of vTree %s: %s.', record.vtree_id, started)
             self._wait_for_migration(volume, record.vtree_id, dest,
@@ -130,20 +134,19 @@ class MigrationMixin:
             and volume_utils.extract_host(cluster, 'backend')
             == volume_utils.extract_host(volume.cluster_name, 'backend'))
         capabilities = host.get('capabilities') or {}
-        ours = (self._option('volume_backend_name')
-                or self.__class__.__name__)
         backend_name = capabilities.get('volume_backend_name')
-        if (same_host or same_cluster) and backend_name in (None, ours):
-            if pool_name not in self.pools:
+        if (same_host or same_cluster) and backend_name in (
+                None, self.backend.name):
+            if pool_name not in self.backend.pools:
                 LOG.info('Destination %s of volume %s is not one of this '
                          'backend\'s pools (%s): Cinder copies the data.',
                          destination, volume.id,
-                         ', '.join(sorted(self.pools)))
+                         ', '.join(sorted(self.backend.pools)))
                 return None
-            return pool_name, self._pool_record(pool_name, refresh=True).id
+            return pool_name, self.backend.pool(pool_name, refresh=True).id
         location = stats.parse_location(capabilities.get('location_info'))
         if location and pool_name and (
-                location.system_id == self.system_id):
+                location.system_id == self.backend.system_id):
             return pool_name, location.pool_id
         LOG.info('Volume %s goes to another backend (%s) that is not on '
                  'this ScaleIO system: Cinder copies the data.', volume.id,
@@ -159,8 +162,7 @@ class MigrationMixin:
     def _pools_compatible(self, volume, source, dest, pool_name):
         """Whether the array may move a vTree from ``source`` to ``dest``."""
         why = None
-        if (not dest.zero_padding
-                and not self._option('scaleio_allow_non_padded_volumes')):
+        if not dest.zero_padding and not self.backend.allow_non_padded:
             why = ('pool %s has zero padding off and '
                    'scaleio_allow_non_padded_volumes is not set'
                    % pool_name)
@@ -182,7 +184,8 @@ class MigrationMixin:
 
     def _migration_params(self, volume, record, dest):
         """(volTypeConversion, compressionMethod) for the destination."""
-        kind = self._provisioning(self._extra_specs(volume), volume)
+        kind = self.backend.provisioning(self.backend.extra_specs(volume),
+                                         volume)
         place = specs.placement(kind, dest.fine_granularity)
         if place.note:
             LOG.warning('Volume %s asks for %s provisioning, moved thin '
@@ -196,8 +199,8 @@ class MigrationMixin:
         return conversion, place.compression or 'None'
 
     def _wait_for_migration(self, volume, vtree_id, dest, pool_name):
-        timeout = self._option('scaleio_migration_timeout')
-        interval = self._option('scaleio_migration_poll_interval')
+        timeout = self.backend.option('scaleio_migration_timeout')
+        interval = self.backend.option('scaleio_migration_poll_interval')
         deadline = time.monotonic() + timeout
         while True:
             tree = self.gateway.vtree(vtree_id)
@@ -247,7 +250,7 @@ class MigrationMixin:
         name = names.id_to_name(volume.id)
         moved_aside = None
         try:
-            new_id = self._provider_id(new_volume)
+            new_id = self.backend.provider_id(new_volume)
             if not new_id:
                 raise sio.NotFound('volume %s is not on the array'
                                    % new_volume.id)

@@ -1,4 +1,4 @@
-"""Retype in place: new QoS limits on the mappings, no data copied (mixed in).
+"""Retype in place: new QoS limits on the mappings, no data copied.
 
 ``retype`` succeeds without Cinder migrating the volume when the new type
 keeps it where it is (same backend and pool) and asks for the provisioning
@@ -12,7 +12,6 @@ moves the vTree on the array where it can.
 from oslo_log import log as logging
 
 from cinder.volume import qos_specs as cinder_qos
-from cinder.volume import volume_utils
 from scaleio_cinder import errors
 from scaleio_cinder import specs
 from scaleio_client import records
@@ -20,8 +19,12 @@ from scaleio_client import records
 LOG = logging.getLogger(__name__)
 
 
-class RetypeMixin:
+class Retype:
     """retype."""
+
+    def __init__(self, backend, gateway):
+        self.backend = backend
+        self.gateway = gateway
 
     def retype(self, ctxt, volume, new_type, diff, host):
         """(True, None) when the array volume already fits ``new_type``."""
@@ -33,17 +36,12 @@ class RetypeMixin:
             return False, None
         extra_specs = dict(new_type.get('extra_specs') or {})
         qos = self._type_qos(ctxt, new_type)
-        kind = self._provisioning(extra_specs, volume)
-        try:
-            iops, bandwidth = specs.limits(specs.qos_specs(qos, extra_specs),
-                                           volume.size)
-        except specs.SpecError as e:
-            raise errors.spec_error(e, volume)
-        pool_name = volume_utils.extract_host(volume.host, 'pool')
-        place = specs.placement(kind,
-                                self._pool_record(pool_name).fine_granularity)
+        kind = self.backend.provisioning(extra_specs, volume)
+        iops, bandwidth = self.backend.limits(
+            specs.qos_specs(qos, extra_specs), volume.size, volume)
+        place = self.backend.placement(kind, self.backend.pool_of(volume))
         with errors.gateway_errors('Retyping volume %s' % volume.id):
-            record = self.gateway.volume(self._array_id(volume))
+            record = self.gateway.volume(self.backend.array_id(volume))
             thin = record.volume_type == records.THIN
             if thin != place.thin or (
                     place.compression is not None
@@ -53,8 +51,8 @@ class RetypeMixin:
                          record.volume_type, record.compression,
                          new_type.get('name'), kind)
                 return False, None
-            self._set_limits(record.id, [m.sdc_id for m in record.mappings],
-                             iops, bandwidth)
+            self.backend.set_limits(record.id, record.mapped_sdc_ids, iops,
+                                    bandwidth)
         LOG.info('Retyped volume %s to %s in place (limits: %s IOPS, %s '
                  'KB/s on %d mapping(s)).', volume.id, new_type.get('name'),
                  iops or 'no', bandwidth or 'no', len(record.mappings))
@@ -62,7 +60,7 @@ class RetypeMixin:
 
     @staticmethod
     def _type_qos(ctxt, volume_type):
-        """The QoS specs of a volume type dict, as _qos gives them."""
+        """The QoS specs of a volume type dict, as Backend.qos gives them."""
         qos_id = volume_type.get('qos_specs_id')
         if not qos_id:
             return None

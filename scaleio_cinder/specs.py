@@ -115,7 +115,7 @@ def limits(specs, size_gib):
 
 
 def _per_gb(value, size_gib):
-    return value * int(size_gib) if value else None
+    return value * size_gib if value else None
 
 
 def _to_unit(kbps):
@@ -123,14 +123,27 @@ def _to_unit(kbps):
     return -(-kbps // unit) * unit
 
 
-def allocated_gib(size_gib, round_capacity=True):
-    """The array size of a volume Cinder sizes at ``size_gib``.
+@dataclasses.dataclass(frozen=True)
+class ArraySize:
+    """What the array holds for a Cinder size: whole GiB, and in KiB."""
+
+    gib: int
+
+    @property
+    def kib(self):
+        return sizes.gib_to_kib(self.gib)
+
+
+def array_size(size_gib, round_capacity=True):
+    """The ArraySize of a volume Cinder sizes at ``size_gib``.
 
     The array allocates 8 GiB units. With rounding allowed (the default)
     any size is accepted and the array keeps the next multiple; Cinder
     and its quota keep the requested size (the guest sees the device).
     """
-    size_gib = int(size_gib)
+    if isinstance(size_gib, bool) or not isinstance(size_gib, int):
+        raise SpecError('volume size %r is not a whole number of GiB'
+                        % (size_gib,))
     if size_gib < 1:
         raise SpecError('volume size %r GiB must be at least 1' % size_gib)
     if not round_capacity and not sizes.is_granular(size_gib):
@@ -138,4 +151,4 @@ def allocated_gib(size_gib, round_capacity=True):
             'volume size %d GiB is not a multiple of %d GiB and '
             'scaleio_round_volume_capacity is off'
             % (size_gib, sizes.GRANULARITY_GIB))
-    return sizes.round_up_gib(size_gib)
+    return ArraySize(sizes.round_up_gib(size_gib))

@@ -2,6 +2,9 @@
 
 import collections
 
+from cinder.common import constants
+from scaleio_cinder import errors
+
 LOCATION_PREFIX = 'ScaleIO'
 Location = collections.namedtuple('Location',
                                   'system_id protection_domain_id pool_id')
@@ -26,8 +29,7 @@ def parse_location(text):
 
 
 def pool_stats(name, capacity, pool, thin_by_default, reserved_percentage,
-               max_over_subscription_ratio, total_volumes=None,
-               system_id=None):
+               max_over_subscription_ratio, system_id=None):
     """A Cinder pool entry from a pool's capacity and properties.
 
     ``capacity`` is a scaleio_client PoolCapacity, ``pool`` its StoragePool.
@@ -54,6 +56,33 @@ def pool_stats(name, capacity, pool, thin_by_default, reserved_percentage,
     }
     if system_id:
         stats['location_info'] = location_info(system_id, pool)
-    if total_volumes is not None:
-        stats['total_volumes'] = total_volumes
     return stats
+
+
+def backend_stats(backend, gateway, driver_version):
+    """The backend's stats: every pool's capacity in one gateway query."""
+    ratio = backend.over_subscription_ratio()
+    reserved = backend.option('reserved_percentage') or 0
+    thin_default = backend.option('san_thin_provision')
+    with errors.gateway_errors('Reading pool statistics'):
+        records = {label: backend.pool(label) for label in backend.pools}
+        capacities = gateway.pool_capacities(
+            sorted(r.id for r in records.values()))
+    pools = [pool_stats(label, capacities[records[label].id],
+                        records[label], thin_default, reserved, ratio,
+                        system_id=backend.system_id)
+             for label in sorted(records)]
+    return {
+        'volume_backend_name': backend.name,
+        'vendor_name': 'Dell EMC',
+        'driver_version': driver_version,
+        'storage_protocol': constants.SCALEIO,
+        'total_capacity_gb': sum(p['total_capacity_gb'] for p in pools),
+        'free_capacity_gb': sum(p['free_capacity_gb'] for p in pools),
+        'reserved_percentage': reserved,
+        'QoS_support': True,
+        'multiattach': True,
+        'consistent_group_snapshot_enabled': True,
+        'online_extend_support': True,
+        'pools': pools,
+    }

@@ -357,16 +357,30 @@ class ScaleIOClient:
         return found if mode == 'DESCENDANTS_ONLY' else [volume] + found
 
     def extend_volume(self, volume_id, size_gib):
-        """Grow a volume to ``size_gib`` (the gateway rounds up to 8 GiB)."""
+        """Grow a volume to ``size_gib`` (the gateway rounds up to 8 GiB).
+
+        A repeated call finds the work done: the volume already has the
+        rounded size. A shrink or anything else is refused (CannotExtend).
+        """
+        self._set_size(volume_id, size_gib, lambda now, want: now == want)
+
+    def grow_volume(self, volume_id, size_gib):
+        """Make a volume hold at least ``size_gib``: one request.
+
+        A volume that already holds as much or more (grown behind its
+        owner's back, or cloned from a larger source) is left as it is;
+        only then, on the gateway's refusal, is the volume read.
+        """
+        self._set_size(volume_id, size_gib, lambda now, want: now >= want)
+
+    def _set_size(self, volume_id, size_gib, done):
         try:
             self._post('/instances/Volume::%s/action/setVolumeSize'
                        % volume_id, {'sizeInGB': str(int(size_gib))},
                        idempotent=True)
         except exceptions.CannotExtend:
-            # A repeated call finds the work done: the volume already has
-            # the rounded size. A shrink or anything else is real.
-            if (self.volume(volume_id).size_gib
-                    != sizes.round_up_gib(size_gib)):
+            if not done(self.volume(volume_id).size_gib,
+                        sizes.round_up_gib(size_gib)):
                 raise
 
     def rename_volume(self, volume_id, new_name):

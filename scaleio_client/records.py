@@ -105,12 +105,13 @@ class ProtectionDomain:
     id: str
     name: typing.Optional[str]
     generation: str
+    system_id: typing.Optional[str]
     raw: dict = dataclasses.field(repr=False, compare=False)
 
     @classmethod
     def from_api(cls, d):
         return cls(d['id'], d.get('name'), d.get('genType') or 'Mirroring',
-                   d)
+                   d.get('systemId'), d)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -221,7 +221,7 @@ class TestDropIn(InteropTestCase):
         self.assertEqual((True, {'host': host['host']}),
                          self.driver.migrate_volume(self.context, volume,
                                                     host))
-        self.assertEqual(self.driver._pool_record('pd1:sp2').id,
+        self.assertEqual(self.driver.backend.pool('pd1:sp2').id,
                          self.array_volume(volume).storage_pool_id)
 
     def test_powerflex_migration_names_match_ours(self):
@@ -321,7 +321,7 @@ class TestTwoBackends(InteropTestCase):
 
     def test_side_by_side(self):
         pf = self.make_powerflex(pools='pd1:sp1')
-        self.assertEqual({'pd1:sp2': ('pd1', 'sp2')}, self.driver.pools)
+        self.assertEqual(['pd1:sp2'], list(self.driver.backend.pools))
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
         # Each section keeps its own values.
         self.assertEqual('pd1:sp1', CONF[POWERFLEX].powerflex_storage_pools)
@@ -345,7 +345,7 @@ class TestTwoBackends(InteropTestCase):
         volume = self.volume(size=8, pool='pd1:sp2')
         pf_volume = self.pf_volume(pf, size=8, pool='pd1:sp1',
                                    host='cinder-volume@' + POWERFLEX)
-        self.assertEqual(self.driver._pool_record('pd1:sp2').id,
+        self.assertEqual(self.driver.backend.pool('pd1:sp2').id,
                          self.array_volume(volume).storage_pool_id)
         self.assertNotEqual(self.array_volume(volume).storage_pool_id,
                             self.array_volume(pf_volume).storage_pool_id)
@@ -362,7 +362,7 @@ class TestTwoBackends(InteropTestCase):
         pf = self.make_powerflex(group='pf-first', pools='pd1:sp1')
         ours = self.make_driver('ours-second', 'pd1:sp1,pd1:sp2')
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
-        self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.pools))
+        self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.backend.pools))
 
     def load_section(self, group, **values):
         """Values as a cinder.conf section holds them (raw strings)."""
@@ -392,17 +392,17 @@ class TestTwoBackends(InteropTestCase):
             powerflex_allow_migration_during_rebuild='True',
             powerflex_max_image_cache_vtree_size='20')
         ours = self.new_driver(scaleio_driver.ScaleIODriver, 'legacy')
-        self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.pools))
+        self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.backend.pools))
         self.assertEqual(self.sim.port,
-                         ours._option('scaleio_rest_server_port'))
-        self.assertIs(False, ours._option('scaleio_round_volume_capacity'))
+                         ours.backend.option('scaleio_rest_server_port'))
+        self.assertIs(False, ours.backend.option('scaleio_round_volume_capacity'))
         self.assertEqual(5.0,
-                         ours._option('scaleio_max_over_subscription_ratio'))
-        self.assertIs(True, ours._option('scaleio_allow_non_padded_volumes'))
-        self.assertIs(True, ours._option(
+                         ours.backend.option('scaleio_max_over_subscription_ratio'))
+        self.assertIs(True, ours.backend.option('scaleio_allow_non_padded_volumes'))
+        self.assertIs(True, ours.backend.option(
             'scaleio_allow_migration_during_rebuild'))
         self.assertEqual(
-            20, ours._option('scaleio_max_image_cache_vtree_size'))
+            20, ours.backend.option('scaleio_max_image_cache_vtree_size'))
         # It took the gateway's CA from driver_ssl_cert_path: TLS works.
         self.assertEqual(self.sim.ca_file, ours.gateway.config.ca_bundle)
         stats = ours.get_volume_stats(refresh=True)
@@ -423,7 +423,7 @@ class TestTwoBackends(InteropTestCase):
         pf = self.new_driver(powerflex.PowerFlexDriver, 'switch')
         ours = self.new_driver(scaleio_driver.ScaleIODriver, 'switch')
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
-        self.assertEqual(['pd1:sp1'], list(ours.pools))
+        self.assertEqual(['pd1:sp1'], list(ours.backend.pools))
         volume = self.pf_volume(pf, size=8, host='cinder-volume@switch')
         snap = self.snapshot(volume, create=False)
         self.created(snap, ours.create_snapshot(snap))
@@ -448,7 +448,7 @@ class TestTwoBackends(InteropTestCase):
         pf = self.new_driver(powerflex.PowerFlexDriver, 'pf-raw')
         ours = self.new_driver(scaleio_driver.ScaleIODriver, 'ours-raw')
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
-        self.assertEqual(['pd1:sp2'], list(ours.pools))
+        self.assertEqual(['pd1:sp2'], list(ours.backend.pools))
         self.assertIsNone(pf.configuration.safe_get('scaleio_storage_pools'))
         self.assertIsNone(ours.configuration.safe_get(
             'powerflex_storage_pools'))

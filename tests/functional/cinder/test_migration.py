@@ -50,7 +50,7 @@ class MigrationTestCase(base.DriverTestCase):
                          scaleio_migration_timeout=30)
 
     def pool_id(self, pool):
-        return self.driver._pool_record(pool).id
+        return self.driver.backend.pool(pool).id
 
     def migrate_requests(self, since):
         return sum(n for key, n in self.requests_since(since).items()
@@ -257,7 +257,7 @@ class TestMigrationFallsBack(MigrationTestCase):
                            backend_name='other')
         host['capabilities']['location_info'] = (
             'ScaleIO:0123456789abcdef:%s:%s' % (
-                self.driver._pool_record('pd1:sp2').protection_domain_id,
+                self.driver.backend.pool('pd1:sp2').protection_domain_id,
                 self.pool_id('pd1:sp2')))
         self.assert_falls_back(volume, host)
 
@@ -351,7 +351,7 @@ class TestPoolCompatibility(MigrationTestCase):
 
     def test_padding_read_at_migration_time(self):
         # The operator turns padding off on sp4 after the driver started.
-        self.driver._pool_record('pd1:sp4')
+        self.driver.backend.pool('pd1:sp4')
         with self.sim.mdm.lock:
             self.sim.mdm.get('StoragePool', self.pool_id('pd1:sp4')) \
                 .zero_padding = False

@@ -133,7 +133,7 @@ class TestSetup(base.DriverTestCase):
 
     def test_a_ratio_above_the_vendor_maximum_is_used_with_a_warning(self):
         log = self.useFixture(fixtures.FakeLogger(
-            name='scaleio_cinder.driver', level=logging.WARNING))
+            name='scaleio_cinder.backend', level=logging.WARNING))
         driver = self.make_driver('other', 'pd1:sp1',
                                   scaleio_max_over_subscription_ratio=12.5)
         stats = driver.get_volume_stats(refresh=True)

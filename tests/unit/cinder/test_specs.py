@@ -3,6 +3,7 @@
 import ddt
 
 from scaleio_cinder import specs
+from scaleio_client import sizes
 from tests import base
 
 
@@ -184,21 +185,23 @@ class TestLimits(base.TestCase):
 
 
 @ddt.ddt
-class TestAllocatedSize(base.TestCase):
+class TestArraySize(base.TestCase):
 
     @ddt.data((1, 8), (7, 8), (8, 8), (9, 16), (10, 16), (16, 16),
-              (17, 24), (1000, 1000), (1001, 1008), ('12', 16))
+              (17, 24), (1000, 1000), (1001, 1008))
     @ddt.unpack
     def test_the_array_allocates_the_next_8_gib_multiple(self, size, gib):
-        self.assertEqual(gib, specs.allocated_gib(size))
+        size = specs.array_size(size)
+        self.assertEqual(gib, size.gib)
+        self.assertEqual(gib * sizes.KIB_PER_GIB, size.kib)
 
     @ddt.data(8, 16, 1024)
     def test_multiples_of_8_are_accepted_without_rounding(self, size):
-        self.assertEqual(size, specs.allocated_gib(size, False))
+        self.assertEqual(size, specs.array_size(size, False).gib)
 
     @ddt.data(1, 10, 1001)
     def test_other_sizes_are_refused_without_rounding(self, size):
-        error = self.assertRaises(specs.SpecError, specs.allocated_gib,
+        error = self.assertRaises(specs.SpecError, specs.array_size,
                                   size, False)
         self.assertIn('%d GiB' % size, str(error))
         self.assertIn('multiple of 8 GiB', str(error))
@@ -206,5 +209,11 @@ class TestAllocatedSize(base.TestCase):
 
     @ddt.data(0, -8)
     def test_a_size_below_1_gib_is_refused(self, size):
-        error = self.assertRaises(specs.SpecError, specs.allocated_gib, size)
+        error = self.assertRaises(specs.SpecError, specs.array_size, size)
         self.assertIn('at least 1', str(error))
+
+    @ddt.data('12', 1.5, None, True)
+    def test_a_size_that_is_not_a_whole_number_is_refused(self, size):
+        error = self.assertRaises(specs.SpecError, specs.array_size, size)
+        self.assertIn(repr(size), str(error))
+        self.assertIn('whole number of GiB', str(error))

@@ -1,0 +1,128 @@
+"""Mapping volumes and snapshots to hosts' SDCs, with their QoS limits.
+
+The driver maps and unmaps itself (the connector's ``sdc_guid`` names
+the SDC), so compute hosts need no gateway credentials; the
+``connection_info`` it returns only names the device.
+"""
+
+from oslo_log import log as logging
+
+from cinder import exception
+from scaleio_cinder import connection
+from scaleio_cinder import errors
+from scaleio_cinder import specs
+from scaleio_client import exceptions as sio
+from scaleio_client import names
+
+LOG = logging.getLogger(__name__)
+
+
+def sdc_guid(connector):
+    """The connector's SDC GUID; refuses a connector without one."""
+    if not connector or not connector.get('sdc_guid'):
+        raise exception.InvalidConnectorException(
+            missing='sdc_guid (the connector of host %s has none: the '
+                    'ScaleIO SDC is not installed or not running there)'
+            % (connector or {}).get('host'))
+    return connector['sdc_guid']
+
+
+def other_attachments_on_host(volume, connector):
+    """True if another attachment on this host still uses the volume.
+
+    Attachments still being made count: their mapping is this one.
+    """
+    host = connector.get('host')
+    in_use = [a for a in (volume.volume_attachment or ())
+              if a.attach_status in ('attached', 'attaching')
+              and a.attached_host == host]
+    return len(in_use) > 1
+
+
+class Attachments:
+    """Map and unmap one backend's volumes and snapshots."""
+
+    def __init__(self, backend, gateway):
+        self.backend = backend
+        self.gateway = gateway
+
+    def _sdc_id(self, guid, connector):
+        try:
+            return self.gateway.sdc_id(guid)
+        except sio.NotFound:
+            raise exception.InvalidHost(
+                reason='no SDC with GUID %s is registered with the ScaleIO '
+                       'system (host %s)' % (guid, connector.get('host')))
+
+    def initialize_connection(self, volume, connector):
+        extra_specs = self.backend.extra_specs(volume)
+        qos = specs.qos_specs(self.backend.qos(volume), extra_specs)
+        thin = self.backend.provisioning(extra_specs, volume) != 'thick'
+        # Unmapping blocks of a volume whose snapshots share them is not
+        # worth it; thick volumes keep their allocation anyway.
+        discard = thin and not volume.snapshots
+        return self.attach(volume, connector, volume.size, qos, discard)
+
+    def initialize_connection_snapshot(self, snapshot, connector):
+        return self.attach(snapshot, connector, snapshot.volume_size, {},
+                           False)
+
+    def attach(self, obj, connector, size_gib, qos, discard):
+        """Map to the connector's SDC with its QoS limits.
+
+        Everything is checked before the mapping is made, and a mapping
+        this call made is undone if its limits cannot be set.
+        """
+        guid = sdc_guid(connector)
+        iops, bandwidth = self.backend.limits(qos, size_gib, obj)
+        volume_id = self.backend.array_id(obj)
+        with errors.gateway_errors('Mapping %s to host %s'
+                                   % (obj.id, connector.get('host'))):
+            sdc_id = self._sdc_id(guid, connector)
+            mapped = self.gateway.map_volume(volume_id, sdc_id)
+            if iops or bandwidth:
+                try:
+                    self.backend.set_limits(volume_id, [sdc_id], iops,
+                                            bandwidth)
+                except sio.ScaleIOError:
+                    if mapped:
+                        self._undo_mapping(volume_id, sdc_id)
+                    raise
+        return connection.connection_info(
+            names.id_to_name(obj.id), volume_id, guid,
+            self.backend.config_group, iops, bandwidth, discard, size_gib)
+
+    def _undo_mapping(self, volume_id, sdc_id):
+        try:
+            self.gateway.unmap_volume(volume_id, sdc_id)
+        except sio.ScaleIOError as e:
+            LOG.warning('Could not undo the mapping of array volume %s to '
+                        'SDC %s: %s', volume_id, sdc_id, e)
+
+    def terminate_connection(self, volume, connector):
+        """Unmap the volume from the connector's SDC (from all without one).
+
+        Returns True, "connection shared", when another attachment on the
+        same host keeps the mapping.
+        """
+        if connector is not None and other_attachments_on_host(volume,
+                                                               connector):
+            LOG.info('Volume %s stays mapped to host %s: another '
+                     'attachment there uses it.', volume.id,
+                     connector.get('host'))
+            return True
+        self.detach(volume, connector)
+        return False
+
+    def detach(self, obj, connector):
+        volume_id = self.backend.provider_id(obj)
+        if not volume_id:
+            return
+        with errors.gateway_errors('Unmapping %s' % obj.id):
+            if connector is None:
+                self.gateway.unmap_volume_from_all(volume_id)
+                return
+            sdc_id = self._sdc_id(sdc_guid(connector), connector)
+            if not self.gateway.unmap_volume(volume_id, sdc_id):
+                LOG.info('%s was not mapped to host %s.', obj.id,
+                         connector.get('host'))
