@@ -260,7 +260,25 @@ class TestExtend(VolumeTestCase):
         before = self.sim.log.counters()
         self.driver.extend_volume(volume, new_size)
         self.assertEqual(array_gib, self.array_size_gib(volume))
-        self.assertEqual({EXTEND: 1}, mutations(self.requests_since(before)))
+        # Cinder's sizes decide: no read before the grow.
+        self.assertEqual({EXTEND: 1}, self.requests_since(before))
+
+    @ddt.data((8, 17, 32, 32), (8, 17, 24, 24), (8, 20, 16, 24))
+    @ddt.unpack
+    def test_a_volume_grown_behind_cinders_back_is_extended(
+            self, size, new_size, resized_gib, array_gib):
+        volume = self.volume(size)
+        self.driver.gateway.extend_volume(volume.provider_id, resized_gib)
+        before = self.sim.log.counters()
+        self.driver.extend_volume(volume, new_size)
+        self.assertEqual(array_gib, self.array_size_gib(volume))
+        requests = self.requests_since(before)
+        self.assertEqual({EXTEND: 1}, mutations(requests))
+        # The one read only follows the gateway's refusal to grow.
+        self.assertEqual(
+            {} if resized_gib < array_gib
+            else {'GET /api/instances/Volume::{id}': 1},
+            {k: v for k, v in requests.items() if k != EXTEND})
 
     @ddt.data((10, 12), (9, 16), (1, 8))
     @ddt.unpack
@@ -313,8 +331,7 @@ class TestClone(VolumeTestCase):
         clone = self.new_volume(10)
         before = self.sim.log.counters()
         clone.update(self.driver.create_cloned_volume(clone, source))
-        self.assertEqual({SNAPSHOT: 1},
-                         mutations(self.requests_since(before)))
+        self.assertEqual({SNAPSHOT: 1}, self.requests_since(before))
         record = self.array_volume(clone)
         self.assertEqual(names.id_to_name(clone.id), record.name)
         self.assertEqual(source.provider_id, record.ancestor_id)
@@ -338,9 +355,17 @@ class TestClone(VolumeTestCase):
         self.assertEqual({'provider_id'}, set(update))
         clone.update(update)
         expected = {SNAPSHOT: 1, EXTEND: 1} if resized else {SNAPSHOT: 1}
-        self.assertEqual(expected, mutations(self.requests_since(before)))
+        self.assertEqual(expected, self.requests_since(before))
         self.assertEqual(array_gib, self.array_size_gib(clone))
         self.assertEqual(clone_size, self.reload(clone).size)
+
+    def test_a_source_larger_on_the_array_gives_a_clone_that_size(self):
+        # Grown behind Cinder's back: the clone holds more than it needs.
+        source = self.volume(8)
+        self.driver.gateway.extend_volume(source.provider_id, 32)
+        clone = self.new_volume(12)
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        self.assertEqual(32, self.array_size_gib(clone))
 
     @ddt.data((10, 10, 16, False), (10, 20, 24, True), (8, 8, 8, False))
     @ddt.unpack
@@ -354,7 +379,7 @@ class TestClone(VolumeTestCase):
         self.assertEqual({'provider_id'}, set(update))
         volume.update(update)
         expected = {SNAPSHOT: 1, EXTEND: 1} if resized else {SNAPSHOT: 1}
-        self.assertEqual(expected, mutations(self.requests_since(before)))
+        self.assertEqual(expected, self.requests_since(before))
         record = self.array_volume(volume)
         self.assertEqual(array_gib * KIB_PER_GIB, record.size_kib)
         self.assertEqual(snapshot.provider_id, record.ancestor_id)
