@@ -1,13 +1,16 @@
-"""Gateway requests per Cinder driver operation (a benchmark, not a test).
+"""Gateway requests per Cinder driver operation, ours next to the in-tree
+driver's (a benchmark, not a test).
 
-Sets up what the functional tests use (a TLS simulator with the default
-system, a sqlite Cinder database, real Cinder objects, a configured
-ScaleIODriver), runs each driver operation once and prints the requests
-the simulator counted for it: mutating POST actions apart from reads
-(GETs, logins and the POST queries that only read), next to the fewest
-mutating calls the operation needs.
+One TLS simulator with the default system, a sqlite Cinder database and
+real Cinder objects; a backend of our ScaleIODriver and one of Cinder 29's
+PowerFlexDriver on the same simulator, each set up from scratch. Every
+operation runs once per driver on objects prepared alike (sizes that are
+multiples of 8 GiB, so both drivers' Cinder records agree), and the
+simulator's counters give its requests: writes (POST actions that change
+the array) apart from reads (GETs, logins, POST queries that only read).
+A row is flagged when ours needs more requests of either kind.
 
-    .venv/bin/python benchmarks/driver_requests.py
+    .tox/py3/bin/python benchmarks/driver_requests.py
 """
 
 import os
@@ -20,13 +23,14 @@ QUERIES = ('querySelectedStatistics', 'queryBySelectedIds', 'queryIdByKey')
 
 
 def split(requests):
-    """(mutating, reads) request counts per endpoint."""
-    mutating, reads = {}, {}
+    """(writes, reads) request counts per endpoint."""
+    writes, reads = {}, {}
     for endpoint, count in requests.items():
-        side = (mutating if endpoint.startswith('POST ')
-                and not endpoint.endswith(QUERIES) else reads)
+        side = (writes if endpoint.startswith('POST ')
+                and not endpoint.endswith(QUERIES)
+                and not endpoint.endswith('/login') else reads)
         side[endpoint] = count
-    return mutating, reads
+    return writes, reads
 
 
 def short(endpoint):
@@ -42,120 +46,180 @@ def describe(counts):
                      for k, v in sorted(counts.items())) or '-'
 
 
-def scenario(case):
-    """(operation, minimum mutating calls, prepare, run), in order.
+class Side:
+    """One driver under measurement and the Cinder objects it makes."""
 
-    ``prepare`` (not counted) makes what the operation works on and
-    returns it; ``run`` is the operation.
+    def __init__(self, case, label, driver, host):
+        self.case = case
+        self.label = label
+        self.driver = driver
+        self.host = host
+        self.made = {}
+
+    def record(self, size, volume_type):
+        """A Cinder volume record of this side's backend."""
+        return self.case.record(size, 'pd1:sp1', volume_type, self.host)
+
+
+def operations(case, types):
+    """(name, prepare(side), run(side, target)) in the order they run.
+
+    ``prepare`` (not counted) makes what the operation works on.
     """
-    from tests.functional.cinder import base
+    plain, limited = types
 
-    driver = case.driver
-    plain = case.volume_type('thin', {'provisioning:type': 'thin'})
-    limited = case.volume_type('limited', {'provisioning:type': 'thin'},
-                               qos={'maxIOPS': '100', 'maxBWS': '2048'})
-    source = {}
+    def new(size):
+        return lambda side: side.record(size, plain)
 
-    def nothing():
-        return None
+    def existing(size=8, volume_type=plain):
+        def make(side):
+            volume = side.record(size, volume_type)
+            return case.created(volume, side.driver.create_volume(volume))
+        return make
 
-    def new_volume(size):
-        return lambda: case.volume(size, volume_type=plain, create=False)
+    def kept(key):
+        return lambda side: side.made[key]
 
-    def created(volume_type=plain):
-        return lambda: case.volume(8, volume_type=volume_type)
+    def create(side, volume):
+        case.created(volume, side.driver.create_volume(volume))
+        side.made['volume'] = volume
 
-    def create(volume):
-        source['volume'] = volume
-        volume.update(driver.create_volume(volume))
-        volume.save()
+    def snapshot(side, _):
+        snap = case.snapshot(side.made['volume'], create=False)
+        side.made['snapshot'] = case.created(
+            snap, side.driver.create_snapshot(snap))
 
-    def snapshot(_):
-        source['snapshot'] = case.snapshot(source['volume'])
+    def clone(side, volume):
+        side.driver.create_cloned_volume(volume, side.made['volume'])
 
-    def clone(volume):
-        driver.create_cloned_volume(volume, source['volume'])
+    def from_snapshot(side, volume):
+        side.driver.create_volume_from_snapshot(volume,
+                                                side.made['snapshot'])
 
-    def from_snapshot(volume):
-        driver.create_volume_from_snapshot(volume, source['snapshot'])
+    def attach(connector):
+        def run(side, volume):
+            side.driver.initialize_connection(volume, connector)
+        return run
 
-    def mapped():
-        volume = case.volume(8, volume_type=plain)
-        driver.initialize_connection(volume, case.connector())
+    def mapped(side):
+        volume = existing()(side)
+        side.driver.initialize_connection(volume, case.connector())
         return volume
 
+    def detach(side, volume):
+        side.driver.terminate_connection(volume, case.connector())
+
+    def revert(side, _):
+        side.driver.revert_to_snapshot(case.context, side.made['volume'],
+                                       side.made['snapshot'])
+
+    second_host = case.connector(case.SDC2_GUID, 'compute2')
+    nothing = lambda side: None     # noqa: E731
     return [
-        ('create', 1, new_volume(10), create),
-        ('snapshot', 1, nothing, snapshot),
-        ('clone (same size)', 1, new_volume(10), clone),
-        ('clone (resized)', 2, new_volume(20), clone),
-        ('from snapshot', 1, new_volume(10), from_snapshot),
-        ('extend within the 8 GiB bucket', 0, nothing,
-         lambda _: driver.extend_volume(source['volume'], 12)),
-        ('extend past the bucket', 1, nothing,
-         lambda _: driver.extend_volume(source['volume'], 20)),
-        ('attach', 1, created(),
-         lambda v: driver.initialize_connection(v, case.connector())),
-        ('attach with QoS', 2, created(limited),
-         lambda v: driver.initialize_connection(
-             v, case.connector(base.SDC2_GUID, 'compute2'))),
-        ('detach', 1, mapped,
-         lambda v: driver.terminate_connection(v, case.connector())),
-        ('delete', 1, created(), driver.delete_volume),
-        ('delete (mapped)', 2, mapped, driver.delete_volume),
-        ('delete snapshot', 1, lambda: source['snapshot'],
-         driver.delete_snapshot),
-        ('stats', 0, nothing,
-         lambda _: driver.get_volume_stats(refresh=True)),
+        ('create', new(8), create),
+        ('snapshot', nothing, snapshot),
+        ('revert to snapshot', nothing, revert),
+        ('clone (same size)', new(8), clone),
+        ('clone (resized 8 -> 16 GiB)', new(16), clone),
+        ('from snapshot (same size)', new(8), from_snapshot),
+        ('from snapshot (resized 8 -> 16)', new(16), from_snapshot),
+        ('extend within the bucket (10 -> 12)', existing(10),
+         lambda side, v: side.driver.extend_volume(v, 12)),
+        ('extend 8 -> 16 GiB', kept('volume'),
+         lambda side, v: side.driver.extend_volume(v, 16)),
+        ('attach (first on this host)', existing(), attach(case.connector())),
+        ('attach', existing(), attach(case.connector())),
+        ('attach with QoS', existing(8, limited), attach(second_host)),
+        ('detach', mapped, detach),
+        ('delete', existing(), lambda side, v: side.driver.delete_volume(v)),
+        ('delete (mapped)', mapped,
+         lambda side, v: side.driver.delete_volume(v)),
+        ('delete snapshot', kept('snapshot'),
+         lambda side, v: side.driver.delete_snapshot(v)),
+        ('stats (2 pools)', nothing,
+         lambda side, _: side.driver.get_volume_stats(refresh=True)),
     ]
+
+
+def measure(case, what):
+    before = case.sim.log.counters()
+    what()
+    return split(case.requests_since(before))
 
 
 def main():
     warnings.simplefilter('ignore')
     sys.path.insert(0, TOP)
     from tests.functional.cinder import base
+    from tests.functional.cinder import test_interop
 
-    class Environment(base.DriverTestCase):
-        """DriverTestCase's set-up, used outside a test runner."""
+    class Environment(test_interop.InteropTestCase):
+        """The functional tests' set-up, used outside a test runner."""
 
         timeout = 0
+        SDC2_GUID = base.SDC2_GUID
 
         def runTest(self):
             pass
 
     case = Environment('runTest')
     case.setUp()
-    rows = []
     try:
-        for operation, minimum, prepare, run in scenario(case):
-            target = prepare()
-            before = case.sim.log.counters()
-            run(target)
-            rows.append((operation, minimum, case.requests_since(before)))
+        sides = []
+        setup_rows = {}
+        for label, make, group in (
+                ('ours', lambda: case.make_driver('ours', 'pd1:sp1,pd1:sp2'),
+                 'ours'),
+                ('in-tree', lambda: case.make_powerflex('powerflex'),
+                 'powerflex')):
+            holder = {}
+            setup_rows[label] = measure(
+                case, lambda: holder.update(driver=make()))
+            sides.append(Side(case, label, holder['driver'],
+                              'cinder-volume@' + group))
+        types = (case.volume_type('thin', {'provisioning:type': 'thin'}),
+                 case.volume_type('limited', {'provisioning:type': 'thin'},
+                                  qos={'maxIOPS': '100', 'maxBWS': '2048'}))
+        rows = [('set-up (2 pools, 1 domain)', setup_rows['ours'],
+                 setup_rows['in-tree'])]
+        for name, prepare, run in operations(case, types):
+            counted = {}
+            for side in sides:
+                target = prepare(side)
+                counted[side.label] = measure(
+                    case, lambda: run(side, target))
+            rows.append((name, counted['ours'], counted['in-tree']))
     finally:
         case.doCleanups()
     print_table(rows)
 
 
 def print_table(rows):
-    print('Gateway requests per ScaleIODriver operation (simulator, API '
-          '3.5; set-up fills the pool caches, the first attach the SDC '
-          'cache)')
-    print('%-32s %8s %8s %6s  %s' % ('operation', 'minimum', 'mutating',
-                                     'reads', 'requests'))
-    over = 0
-    for operation, minimum, requests in rows:
-        mutating, reads = split(requests)
-        made = sum(mutating.values())
-        flag = '' if made <= minimum else '  <- over the minimum'
-        over += made > minimum
-        print('%-32s %8d %8d %6d  %s%s' % (
-            operation, minimum, made, sum(reads.values()),
-            describe(mutating), flag))
-        if reads:
-            print('%-32s %8s %8s %6s    reads: %s' % ('', '', '', '',
-                                                      describe(reads)))
-    print('%d operation(s) over their minimum of mutating calls.' % over)
+    print('Gateway requests per driver operation, ours and the in-tree '
+          'PowerFlexDriver (cinder 29) on one simulator (API 3.5); '
+          'w = writes, r = reads')
+    print('%-38s %8s %8s %10s %8s' % ('operation', 'ours w', 'ours r',
+                                      'in-tree w', 'in-tree r'))
+    flagged = 0
+    details = []
+    for name, ours, theirs in rows:
+        counts = [sum(side.values()) for pair in (ours, theirs)
+                  for side in pair]
+        over = counts[0] > counts[2] or counts[1] > counts[3]
+        flagged += over
+        print('%-38s %8d %8d %10d %8d%s' % (
+            name, *counts, '  <- ours needs more' if over else ''))
+        details.append((name, ours, theirs))
+    print('%d operation(s) where ours needs more requests of a kind than '
+          'the in-tree driver.' % flagged)
+    print()
+    print('Requests made:')
+    for name, ours, theirs in details:
+        print('  %s' % name)
+        for label, (writes, reads) in (('ours', ours), ('in-tree', theirs)):
+            print('    %-8s writes: %s' % (label, describe(writes)))
+            print('    %-8s reads:  %s' % ('', describe(reads)))
+    return flagged
 
 
 if __name__ == '__main__':
