@@ -1,5 +1,6 @@
-"""One backend section: its options, its pools, and the spec, size and QoS
-rules every part of the driver applies to Cinder objects.
+"""One backend section: its options, pools, and spec, size and QoS rules.
+
+Every part of the driver applies these rules to Cinder objects.
 
 The parts (volumes, attachments, manage, migration, groups, retype) each
 get this object and the gateway client in their constructor; nothing
@@ -78,8 +79,11 @@ def gateway_config(configuration):
 
 
 class Backend:
-    """A backend's options, pools and spec rules (reads pools through
-    ``gateway``; everything else here is pure)."""
+    """A backend's options, pools and spec rules.
+
+    ``gateway`` serves pool lookups, array ids and mapping limits; the
+    spec and size rules are pure.
+    """
 
     def __init__(self, configuration, gateway, driver_name):
         self.configuration = configuration

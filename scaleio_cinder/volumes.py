@@ -1,5 +1,4 @@
-"""Volumes and snapshots on the array: create, clone, extend, revert,
-delete.
+"""Volumes and snapshots on the array: create, clone, extend, revert, delete.
 
 Sizes: Cinder keeps the size the user asked for (quota counts it); the
 array allocates the next multiple of 8 GiB behind it. Which size the array
