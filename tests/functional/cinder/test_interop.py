@@ -393,16 +393,13 @@ class TestTwoBackends(InteropTestCase):
             powerflex_max_image_cache_vtree_size='20')
         ours = self.new_driver(scaleio_driver.ScaleIODriver, 'legacy')
         self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.backend.pools))
-        self.assertEqual(self.sim.port,
-                         ours.backend.option('scaleio_rest_server_port'))
-        self.assertIs(False, ours.backend.option('scaleio_round_volume_capacity'))
-        self.assertEqual(5.0,
-                         ours.backend.option('scaleio_max_over_subscription_ratio'))
-        self.assertIs(True, ours.backend.option('scaleio_allow_non_padded_volumes'))
-        self.assertIs(True, ours.backend.option(
-            'scaleio_allow_migration_during_rebuild'))
-        self.assertEqual(
-            20, ours.backend.option('scaleio_max_image_cache_vtree_size'))
+        option = ours.backend.option
+        self.assertEqual(self.sim.port, option('scaleio_rest_server_port'))
+        self.assertIs(False, option('scaleio_round_volume_capacity'))
+        self.assertEqual(5.0, option('scaleio_max_over_subscription_ratio'))
+        self.assertIs(True, option('scaleio_allow_non_padded_volumes'))
+        self.assertIs(True, option('scaleio_allow_migration_during_rebuild'))
+        self.assertEqual(20, option('scaleio_max_image_cache_vtree_size'))
         # It took the gateway's CA from driver_ssl_cert_path: TLS works.
         self.assertEqual(self.sim.ca_file, ours.gateway.config.ca_bundle)
         stats = ours.get_volume_stats(refresh=True)
