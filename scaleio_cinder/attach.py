@@ -6,6 +6,7 @@ the SDC), so compute hosts need no gateway credentials; the
 """
 
 from oslo_log import log as logging
+from oslo_utils import excutils
 
 from cinder import exception
 from scaleio_cinder import connection
@@ -27,16 +28,17 @@ def sdc_guid(connector):
     return connector['sdc_guid']
 
 
-def other_attachments_on_host(volume, connector):
-    """True if another attachment on this host still uses the volume.
+def attachments_on_host(volume, connector):
+    """How many attachments on the connector's host use the volume's mapping.
 
-    Attachments still being made count: their mapping is this one.
+    Attachments still being made count: their mapping is this one. The
+    attachment an attach is making is not among them yet (Cinder records
+    its host only once the attach succeeded).
     """
     host = connector.get('host')
-    in_use = [a for a in (volume.volume_attachment or ())
-              if a.attach_status in ('attached', 'attaching')
-              and a.attached_host == host]
-    return len(in_use) > 1
+    return len([a for a in (volume.volume_attachment or ())
+                if a.attach_status in ('attached', 'attaching')
+                and a.attached_host == host])
 
 
 class Attachments:
@@ -61,17 +63,24 @@ class Attachments:
         # Unmapping blocks of a volume whose snapshots share them is not
         # worth it; thick volumes keep their allocation anyway.
         discard = thin and not volume.snapshots
-        return self.attach(volume, connector, volume.size, qos, discard)
+        return self.attach(volume, connector, volume.size, qos, discard,
+                           shared=attachments_on_host(volume, connector) > 0)
 
     def initialize_connection_snapshot(self, snapshot, connector):
+        # Only the cinder-volume host attaches snapshots, one backup at a
+        # time: a mapping there is this attach's.
         return self.attach(snapshot, connector, snapshot.volume_size, {},
-                           False)
+                           False, shared=False)
 
-    def attach(self, obj, connector, size_gib, qos, discard):
+    def attach(self, obj, connector, size_gib, qos, discard, shared):
         """Map to the connector's SDC with its QoS limits.
 
-        Everything is checked before the mapping is made, and a mapping
-        this call made is undone if its limits cannot be set.
+        Everything is checked before the mapping is made. If the attach
+        fails once the map request went out, the mapping is undone
+        whatever the gateway answered (a lost answer, "already mapped"
+        after a retry), unless ``shared``: another attachment on that
+        host uses it. Cinder keeps no connector for a failed attach, so
+        nothing else would unmap it.
         """
         guid = sdc_guid(connector)
         iops, bandwidth = self.backend.limits(qos, size_gib, obj)
@@ -79,15 +88,15 @@ class Attachments:
         with errors.gateway_errors('Mapping %s to host %s'
                                    % (obj.id, connector.get('host'))):
             sdc_id = self._sdc_id(guid, connector)
-            mapped = self.gateway.map_volume(volume_id, sdc_id)
-            if iops or bandwidth:
-                try:
+            try:
+                self.gateway.map_volume(volume_id, sdc_id)
+                if iops or bandwidth:
                     self.backend.set_limits(volume_id, [sdc_id], iops,
                                             bandwidth)
-                except sio.ScaleIOError:
-                    if mapped:
+            except Exception:
+                with excutils.save_and_reraise_exception():
+                    if not shared:
                         self._undo_mapping(volume_id, sdc_id)
-                    raise
         return connection.connection_info(
             names.id_to_name(obj.id), volume_id, guid,
             self.backend.config_group, iops, bandwidth, discard, size_gib)
@@ -105,8 +114,9 @@ class Attachments:
         Returns True, "connection shared", when another attachment on the
         same host keeps the mapping.
         """
-        if connector is not None and other_attachments_on_host(volume,
-                                                               connector):
+        # The attachment being ended is still among them.
+        if connector is not None and attachments_on_host(volume,
+                                                         connector) > 1:
             LOG.info('Volume %s stays mapped to host %s: another '
                      'attachment there uses it.', volume.id,
                      connector.get('host'))
