@@ -8,6 +8,7 @@ reaches into the driver.
 """
 
 import dataclasses
+import os
 import threading
 
 from oslo_log import log as logging
@@ -61,6 +62,16 @@ def gateway_config(configuration):
         if not option(name):
             raise exception.InvalidConfigurationValue(option=name,
                                                       value='(empty)')
+    ca_option = ('scaleio_ca_bundle' if option('scaleio_ca_bundle')
+                 else 'driver_ssl_cert_path')
+    ca_bundle = option(ca_option)
+    if (ca_bundle and option('scaleio_verify_certificate')
+            and not os.access(ca_bundle, os.R_OK)):
+        raise exception.InvalidConfigurationValue(
+            option=ca_option,
+            value='%s (no readable CA bundle there; expected a PEM file '
+                  'with the CA that signed the gateway certificate)'
+            % ca_bundle)
     try:
         return config_mod.GatewayConfig(
             host=option('san_ip'),
@@ -68,8 +79,7 @@ def gateway_config(configuration):
             username=option('san_login'),
             password=option('san_password'),
             verify_tls=option('scaleio_verify_certificate'),
-            ca_bundle=(option('scaleio_ca_bundle')
-                       or option('driver_ssl_cert_path')),
+            ca_bundle=ca_bundle,
             connect_timeout=option('scaleio_rest_connect_timeout'),
             read_timeout=option('scaleio_rest_read_timeout'),
             retries=option('scaleio_rest_retries'))

@@ -106,6 +106,16 @@ class TestSetup(base.DriverTestCase):
                                  scaleio_rest_retries=0)
         self.assertIn(self.sim.url, str(error))
 
+    @ddt.data('scaleio_ca_bundle', 'driver_ssl_cert_path')
+    def test_a_missing_ca_file_is_refused_by_option_and_path(self, option):
+        missing = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                               'no-such-ca.pem')
+        options = {'scaleio_ca_bundle': None, option: missing}
+        error = self.setup_error(exception.InvalidConfigurationValue,
+                                 **options)
+        self.assertIn(option, str(error))
+        self.assertIn(missing, str(error))
+
     @ddt.data(('"1.32"', '1.32'), ('"1.0"', '1.0'))
     @ddt.unpack
     def test_a_gateway_older_than_2_0_is_refused(self, answer, version):
