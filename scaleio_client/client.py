@@ -116,6 +116,21 @@ class ScaleIOClient:
             self.transport.request('POST', path, body or {}, idempotent),
             shape, 'POST', path)
 
+    def _act(self, path, body):
+        """A POST action whose answer carries nothing but its success.
+
+        The 200 status is the whole answer: a garbled body after it (a
+        proxy cutting the answer short) does not make the change undone,
+        so it is not reported as a failure.
+        """
+        try:
+            self._post(path, body, idempotent=True)
+        except exceptions.ProtocolError as e:
+            if e.status != 200:
+                raise
+            LOG.warning('%s succeeded but its answer was unreadable (%s).',
+                        path, e.message)
+
     def _query(self, path, body, shape):
         """A POST that only reads: safe to repeat."""
         return self._post(path, body, idempotent=True, shape=shape)
@@ -301,6 +316,15 @@ class ScaleIOClient:
                 if found is None:
                     raise
                 return found
+            except exceptions.ProtocolError as e:
+                # An unreadable answer after the change: like a lost one,
+                # except that asking again is no cure.
+                found = find()
+                if found is None:
+                    raise
+                LOG.info('The answer to creating %s was unreadable (%s); '
+                         'it was created.', what, e.message)
+                return found
             except exceptions.TransportError as e:
                 if attempt == attempts:
                     raise
@@ -335,8 +359,8 @@ class ScaleIOClient:
             if v.is_mapped:
                 self.unmap_volume_from_all(v.id)
         try:
-            self._post('/instances/Volume::%s/action/removeVolume'
-                       % volume_id, {'removeMode': mode}, idempotent=True)
+            self._act('/instances/Volume::%s/action/removeVolume'
+                      % volume_id, {'removeMode': mode})
         except exceptions.NotFound:
             return False
         return True
@@ -375,9 +399,8 @@ class ScaleIOClient:
 
     def _set_size(self, volume_id, size_gib, done):
         try:
-            self._post('/instances/Volume::%s/action/setVolumeSize'
-                       % volume_id, {'sizeInGB': str(int(size_gib))},
-                       idempotent=True)
+            self._act('/instances/Volume::%s/action/setVolumeSize'
+                      % volume_id, {'sizeInGB': str(int(size_gib))})
         except exceptions.CannotExtend:
             if not done(self.volume(volume_id).size_gib,
                         sizes.round_up_gib(size_gib)):
@@ -385,8 +408,8 @@ class ScaleIOClient:
 
     def rename_volume(self, volume_id, new_name):
         try:
-            self._post('/instances/Volume::%s/action/setVolumeName'
-                       % volume_id, {'newName': new_name}, idempotent=True)
+            self._act('/instances/Volume::%s/action/setVolumeName'
+                      % volume_id, {'newName': new_name})
         except exceptions.NameInUse:
             if self.volume(volume_id).name != new_name:
                 raise
@@ -397,9 +420,8 @@ class ScaleIOClient:
             raise exceptions.GatewayError(
                 'reverting to a snapshot needs gateway API 3.0 or later; '
                 'this gateway is %s' % self.version)
-        self._post('/instances/Volume::%s/action/overwriteVolumeContent'
-                   % volume_id, {'srcVolumeId': snapshot_id},
-                   idempotent=True)
+        self._act('/instances/Volume::%s/action/overwriteVolumeContent'
+                  % volume_id, {'srcVolumeId': snapshot_id})
 
     # ---------------------------------------------------------- snapshots
     def snapshot_volumes(self, definitions):
@@ -485,8 +507,8 @@ class ScaleIOClient:
             body['accessMode'] = access_mode
         try:
             with self._invalidating(sdc_id):
-                self._post('/instances/Volume::%s/action/addMappedSdc'
-                           % volume_id, body, idempotent=True)
+                self._act('/instances/Volume::%s/action/addMappedSdc'
+                          % volume_id, body)
         except exceptions.AlreadyMapped:
             return False
         return True
@@ -495,9 +517,8 @@ class ScaleIOClient:
         """Unmap a volume from an SDC; False if it was not mapped."""
         try:
             with self._invalidating(sdc_id):
-                self._post('/instances/Volume::%s/action/removeMappedSdc'
-                           % volume_id, self._sdc_key(sdc_id, guid),
-                           idempotent=True)
+                self._act('/instances/Volume::%s/action/removeMappedSdc'
+                          % volume_id, self._sdc_key(sdc_id, guid))
         except exceptions.NotMapped:
             return False
         return True
@@ -505,8 +526,8 @@ class ScaleIOClient:
     def unmap_volume_from_all(self, volume_id):
         """Unmap a volume from every SDC; False if it was not mapped."""
         try:
-            self._post('/instances/Volume::%s/action/removeMappedSdc'
-                       % volume_id, {'allSdcs': ''}, idempotent=True)
+            self._act('/instances/Volume::%s/action/removeMappedSdc'
+                      % volume_id, {'allSdcs': ''})
         except exceptions.NotMapped:
             return False
         return True
@@ -522,8 +543,8 @@ class ScaleIOClient:
         if len(body) == 1:
             raise ValueError('give iops or bandwidth_kbps')
         with self._invalidating(sdc_id):
-            self._post('/instances/Volume::%s/action/setMappedSdcLimits'
-                       % volume_id, body, idempotent=True)
+            self._act('/instances/Volume::%s/action/setMappedSdcLimits'
+                      % volume_id, body)
 
     # ----------------------------------------------- statistics, migration
     def pool_capacities(self, pool_ids):
@@ -604,8 +625,8 @@ class ScaleIOClient:
         if compression is not None:
             body['compressionMethod'] = compression
         try:
-            self._post('/instances/Volume::%s/action/migrateVTree'
-                       % volume_id, body, idempotent=True)
+            self._act('/instances/Volume::%s/action/migrateVTree'
+                      % volume_id, body)
         except exceptions.MigrationInProgress:
             return 'in progress'
         except exceptions.AlreadyInPool:

@@ -1,31 +1,37 @@
-"""Attaches that fail once the map request went out leave no mapping.
+"""The driver under gateway faults leaves nothing behind.
 
-Cinder saves the connector on an attachment only after
-``initialize_connection`` succeeds, and deleting an attachment without a
-connector never calls ``terminate_connection``: a mapping a failed attach
-leaves behind is never removed by anyone else. Faults come from the
-simulator (reset connections, lost answers, refused limit calls).
+* Attaches that fail once the map request went out leave no mapping:
+  Cinder saves the connector on an attachment only after
+  ``initialize_connection`` succeeds, and deleting an attachment without a
+  connector never calls ``terminate_connection``, so nobody else would
+  remove it.
+* An unreadable answer to a change that was made is treated like a lost
+  answer: the driver finds what the array now holds and adopts it.
+
+Faults come from the simulator (reset connections, lost answers, refused
+calls, garbled answers).
 """
 
 from oslo_utils import uuidutils
 
 from cinder import exception
 from cinder import objects
+from scaleio_client import names
+from scaleio_client import sizes
 from tests.functional.cinder import base
 
 MAP = '*/action/addMappedSdc'
+SNAPSHOT = '/api/instances/System/action/snapshotVolumes'
 LIMITS = '*/action/setMappedSdcLimits'
 REFUSED = {'errorCode': 1, 'message': 'x', 'httpStatusCode': 400}
 
 
-class TestFailedAttachLeavesNoMapping(base.DriverTestCase):
+class FaultTestCase(base.DriverTestCase):
 
     driver_options = {'scaleio_rest_retries': 1}
 
     def setUp(self):
         super().setUp()
-        self.limited = self.volume_type(
-            'limited', {'provisioning:type': 'thin'}, qos={'maxIOPS': '500'})
         # No backoff between retries: the faults decide, not the clock.
         self.driver.gateway.config.retry_backoff = 0.0
 
@@ -35,6 +41,58 @@ class TestFailedAttachLeavesNoMapping(base.DriverTestCase):
 
     def mapped_sdcs(self, volume):
         return [m.sdc_id for m in self.array_volume(volume).mappings]
+
+    def array_names(self):
+        with self.sim.mdm.lock:
+            return sorted(v.name for v in self.sim.mdm.list('Volume'))
+
+
+class TestGarbledAnswers(FaultTestCase):
+
+    def garble(self, path, body):
+        self.fault(action='error', phase='after', status=200, method='POST',
+                   path=path, count=1, body=body)
+
+    def test_truncated_answer_to_a_create(self):
+        volume = self.volume(8, create=False)
+        self.garble('/api/types/Volume/instances', '{"id": "5b94')
+        volume.update(self.driver.create_volume(volume))
+        self.assertEqual(names.id_to_name(volume.id),
+                         self.array_volume(volume).name)
+        self.assertEqual([names.id_to_name(volume.id)], self.array_names())
+
+    def test_empty_list_after_a_snapshot(self):
+        volume = self.volume(8)
+        snapshot = self.snapshot(volume, create=False)
+        self.garble(SNAPSHOT, [])
+        snapshot.update(self.driver.create_snapshot(snapshot))
+        self.assertEqual(names.id_to_name(snapshot.id),
+                         self.array_volume(snapshot).name)
+        self.assertEqual(2, len(self.array_names()))
+
+    def test_empty_list_after_a_clone(self):
+        source = self.volume(8)
+        clone = self.volume(16, create=False)
+        self.garble(SNAPSHOT, [])
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        record = self.array_volume(clone)
+        self.assertEqual(names.id_to_name(clone.id), record.name)
+        self.assertEqual(16 * sizes.KIB_PER_GIB, record.size_kib)
+
+    def test_truncated_answer_to_a_map(self):
+        volume = self.volume(8)
+        self.garble(MAP, '{"err')
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertEqual(volume.provider_id, info['data']['scaleIO_volume_id'])
+        self.assertEqual(1, len(self.mapped_sdcs(volume)))
+
+
+class TestFailedAttachLeavesNoMapping(FaultTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.limited = self.volume_type(
+            'limited', {'provisioning:type': 'thin'}, qos={'maxIOPS': '500'})
 
     def attachment_on(self, volume, host):
         objects.VolumeAttachment(
