@@ -1069,23 +1069,21 @@ class TestVersionGates(OperationsTestCase):
 
     @ddt.unpack
     @ddt.data(
-        # version, 3.0 features, snapshot counter, mapping codes
-        ('2.0', False, 'snapCapacityInUseInKb', (81, 84)),
-        ('3.0', True, 'snapCapacityInUseInKb', (81, 84)),
-        ('3.5', True, 'snapshotCapacityInKb', (81, 84)),
-        ('4.0', True, 'snapshotCapacityInKb', (4037, 4039)),
+        # version, 3.0 features, snapshot counter
+        ('2.0', False, 'snapCapacityInUseInKb'),
+        ('3.0', True, 'snapCapacityInUseInKb'),
+        ('3.5', True, 'snapshotCapacityInKb'),
+        ('4.0', True, 'snapshotCapacityInKb'),
     )
-    def test_gates(self, text, from_3_0, snapshot_counter, codes):
+    def test_gates(self, text, from_3_0, snapshot_counter):
         version = self.use_simulator(api_version=text).version
         self.assertEqual(text, str(version))
-        self.assertTrue(version.thin_provisioning)
         self.assertEqual(not from_3_0, version.may_misspell_thin_allocated)
         self.assertEqual(from_3_0, version.revert)
         self.assertEqual(from_3_0, version.migration)
         self.assertEqual(from_3_0, version.net_capacity_statistics)
         self.assertEqual(from_3_0, version.fine_granularity)
         self.assertEqual(snapshot_counter, version.snapshot_statistic)
-        self.assertEqual(codes, version.mapping_error_codes)
 
     @ddt.data('2.0', '3.0', '3.5', '4.0')
     def test_version_is_read_once(self, text):
