@@ -260,17 +260,11 @@ class Mdm:
                 'capacityInUseInKb': 2 * used,
                 'numOfMappedSdcs': len(v.mappings)}
 
-    def _net_unused_kib(self, pool):
-        return self.pool_statistics_raw(pool)['netUnusedCapacityInKb']
-
-    def pool_statistics_raw(self, pool):
-        return capacity.pool_counters(
+    def _reserve_thick(self, pool, size_kib):
+        free = capacity.pool_counters(
             pool, [v for v in self.volumes.values()
                    if v.storage_pool_id == pool.id],
-            0, self.dataplane.allocated_kib)
-
-    def _reserve_thick(self, pool, size_kib):
-        free = self._net_unused_kib(pool)
+            0, self.dataplane.allocated_kib)['netUnusedCapacityInKb']
         if size_kib > free:
             raise errors.GatewayError(
                 'Insufficient capacity in storage pool %s: %d KiB requested, '
@@ -278,13 +272,14 @@ class Mdm:
                 errors.INSUFFICIENT_CAPACITY)
 
     # ----------------------------------------------------------- volumes
-    def _check_new_name(self, name, exclude_id=None):
+    def _check_new_name(self, name, exclude_id=None, taken=()):
+        """A valid name that no volume (but exclude_id) nor taken has."""
         objects.check_name(name)
-        for v in self.volumes.values():
-            if v.name == name and v.id != exclude_id:
-                raise errors.GatewayError(
-                    'A volume with the name %s already exists' % name,
-                    errors.NAME_IN_USE)
+        if name in taken or any(v.name == name and v.id != exclude_id
+                                for v in self.volumes.values()):
+            raise errors.GatewayError(
+                'A volume with the name %s already exists' % name,
+                errors.NAME_IN_USE)
 
     @mutation
     def create_volume(self, storage_pool_id, size_kib, *,
@@ -331,11 +326,7 @@ class Mdm:
         for volume_id, name in snapshots:
             sources.append(self.get('Volume', volume_id))
             if name is not None:
-                self._check_new_name(name)
-                if name in names:
-                    raise errors.GatewayError(
-                        'A volume with the name %s already exists' % name,
-                        errors.NAME_IN_USE)
+                self._check_new_name(name, taken=names)
             names.append(name)
         limit = self.profile.max_snapshots_per_vtree
         new_per_tree = {}
@@ -441,6 +432,15 @@ class Mdm:
         volume.name = name
 
     # ----------------------------------------------------------- mapping
+    def _mapping(self, volume, sdc):
+        """The volume's mapping to the SDC; none is the gateway's error."""
+        mapping = volume.mapping(sdc.id)
+        if mapping is None:
+            raise errors.GatewayError(
+                'The volume is not mapped to SDC %s' % sdc.id,
+                self.profile.not_mapped_code)
+        return mapping
+
     def _target_sdcs(self, sdc_id, guid):
         """[the SDC sdc_id or guid names], or None for every SDC."""
         if sdc_id is not None:
@@ -488,14 +488,10 @@ class Mdm:
                     'Volume %s is not mapped' % volume.id,
                     self.profile.not_mapped_code)
             sdcs = [self.sdcs[m.sdc_id] for m in volume.mappings]
-        for sdc in sdcs:
-            if not volume.mapping(sdc.id):
-                raise errors.GatewayError(
-                    'The volume is not mapped to SDC %s' % sdc.id,
-                    self.profile.not_mapped_code)
-        for sdc in sdcs:
+        mappings = [self._mapping(volume, sdc) for sdc in sdcs]
+        for sdc, mapping in zip(sdcs, mappings):
             self.dataplane.unlink(volume, sdc, self.system_id)
-            volume.mappings.remove(volume.mapping(sdc.id))
+            volume.mappings.remove(mapping)
 
     @mutation
     def set_mapped_sdc_limits(self, volume_id, sdc_id=None, *, guid=None,
@@ -503,11 +499,7 @@ class Mdm:
         """Set the limits given (None: unchanged) on one SDC's mapping."""
         volume = self.get('Volume', volume_id)
         sdc, = self._target_sdcs(sdc_id, guid)
-        mapping = volume.mapping(sdc.id)
-        if mapping is None:
-            raise errors.GatewayError(
-                'The volume is not mapped to SDC %s' % sdc.id,
-                self.profile.not_mapped_code)
+        mapping = self._mapping(volume, sdc)
         if iops_limit is not None and iops_limit < 0:
             raise errors.GatewayError(
                 'iopsLimit %d is negative' % iops_limit, errors.INVALID_LIMIT)
