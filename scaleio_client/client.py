@@ -81,10 +81,6 @@ class TtlCache:
                         if v == value]:
                 del self.entries[key]
 
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-
 
 class ScaleIOClient:
     """One gateway's operations. Thread-safe; share one per gateway."""
@@ -223,19 +219,6 @@ class ScaleIOClient:
             return pool_id
         return self._cached(('pool', domain_name, pool_name), load)
 
-    def query_id_by_key(self, object_type, name, **keys):
-        """An object's id by ``queryIdByKey``, or None if there is none.
-
-        For Volume, ProtectionDomain or StoragePool (give
-        ``protectionDomainId=`` or ``protectionDomainName=`` for a pool).
-        """
-        body = dict(keys, name=name)
-        try:
-            return self._query('/types/%s/instances/action/queryIdByKey'
-                               % object_type, body, 'id') or None
-        except exceptions.NotFound:
-            return None
-
     def storage_pool(self, pool_id):
         with self._invalidating(pool_id):
             return records.StoragePool.from_api(
@@ -247,10 +230,6 @@ class ScaleIOClient:
             return [records.Volume.from_api(v) for v in self._get(
                 '/instances/StoragePool::%s/relationships/Volume' % pool_id,
                 'objects')]
-
-    def forget(self, *key):
-        """Drop a cached lookup, e.g. after a not-found answer."""
-        self.cache.drop(key)
 
     # ------------------------------------------------------------ volumes
     def volume(self, volume_id):
@@ -484,12 +463,6 @@ class ScaleIOClient:
         if sdc_id is None:
             raise exceptions.NotFound('no SDC has the GUID %s' % guid)
         return sdc_id
-
-    def sdc_volume_ids(self, sdc_id):
-        with self._invalidating(sdc_id):
-            return [v['id'] for v in self._get(
-                '/instances/Sdc::%s/relationships/Volume' % sdc_id,
-                'objects')]
 
     @staticmethod
     def _sdc_key(sdc_id, guid):

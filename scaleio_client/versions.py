@@ -61,10 +61,6 @@ class ApiVersion:
 
     # Feature gates (gateway reference section 1.4).
     @property
-    def thin_provisioning(self):
-        return self >= '2.0'
-
-    @property
     def may_misspell_thin_allocated(self):
         """Some 2.x builds say thinCapacityAllocatedInKm: probe for it."""
         return '2.0' <= self < '3.0'
@@ -90,12 +86,3 @@ class ApiVersion:
         """The name of the snapshot capacity counter (renamed in 3.5)."""
         return ('snapshotCapacityInKb' if self >= '3.5'
                 else 'snapCapacityInUseInKb')
-
-    @property
-    def mapping_error_codes(self):
-        """(already mapped, not mapped) errorCodes."""
-        return (4037, 4039) if self >= '4.0' else (81, 84)
-
-    @property
-    def max_snapshots_per_vtree(self):
-        return 126 if self >= '3.0' else 31

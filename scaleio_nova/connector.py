@@ -44,12 +44,12 @@ DEFAULT_DRV_CFG = '/opt/emc/scaleio/sdc/bin/drv_cfg'
 DEFAULT_CONNECTOR_CONFIG = '/opt/emc/scaleio/openstack/connector.conf'
 
 
-def from_config(conf, root_helper=None, device_scan_attempts=None):
+def from_config(conf, root_helper=None):
     """A connector built from the ``[scaleio]`` options of ``conf``."""
     options.register_opts(conf)
     group = conf[options.GROUP]
     return ScaleIOConnector(
-        root_helper, device_scan_attempts=device_scan_attempts,
+        root_helper,
         search_path=group.search_path, drv_cfg_path=group.drv_cfg_path,
         connector_config_file=group.connector_config_file,
         device_timeout=group.device_timeout,
@@ -66,10 +66,9 @@ class ScaleIOConnector(base.BaseLinuxConnector):
                  connector_config_file=DEFAULT_CONNECTOR_CONFIG,
                  device_timeout=30.0, device_rescan_delay=2.0,
                  lock_path=None, **kwargs):
-        # device_scan_attempts is accepted for Nova's sake
-        # ([libvirt] num_volume_scan_tries); the wait is bounded by time.
+        # device_scan_attempts is accepted because os-brick's factory
+        # passes it, and ignored: the device wait is bounded by time.
         super().__init__(root_helper, driver=driver, **kwargs)
-        self.device_scan_attempts = device_scan_attempts
         self.search_path = search_path
         self.drv_cfg_path = drv_cfg_path
         self.connector_config_file = connector_config_file

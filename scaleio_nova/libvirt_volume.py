@@ -26,8 +26,7 @@ options.register_opts(CONF)
 def make_connector():
     """Our connector, configured from nova.conf as nova-compute would."""
     return scaleio_connector.from_config(
-        CONF, root_helper=utils.get_root_helper(),
-        device_scan_attempts=CONF.libvirt.num_volume_scan_tries)
+        CONF, root_helper=utils.get_root_helper())
 
 
 class LibvirtScaleIOVolumeDriver(libvirt_volume.LibvirtBaseVolumeDriver):

@@ -11,6 +11,7 @@ import urllib.parse
 from werkzeug import exceptions
 from werkzeug import routing
 
+from scaleio_sim import bodies
 from scaleio_sim import errors
 from scaleio_sim import views
 
@@ -65,20 +66,6 @@ ROUTES = routing.Map([
     routing.Rule('/api/instances/Volume::<object_id>/action/<verb>',
                  endpoint='volume_action', methods=['POST']),
 ], strict_slashes=False, merge_slashes=False)
-
-# Volume actions by verb: (MDM method, first API version that has it).
-VOLUME_ACTIONS = {
-    'removeVolume': ('remove_volume', (2,)),
-    'setVolumeSize': ('set_volume_size', (2,)),
-    'setVolumeName': ('set_volume_name', (2,)),
-    'addMappedSdc': ('add_mapped_sdc', (2,)),
-    'removeMappedSdc': ('remove_mapped_sdc', (2,)),
-    'setMappedSdcLimits': ('set_mapped_sdc_limits', (2,)),
-    'overwriteVolumeContent': ('overwrite_volume_content', (3,)),
-    'migrateVTree': ('migrate_vtree', (3,)),
-    'addMappedHost': ('add_mapped_sdc', (4,)),
-    'removeMappedHost': ('remove_mapped_sdc', (4,)),
-}
 
 
 def not_found_route(path):
@@ -217,7 +204,8 @@ class GatewayApi:
 
     def do_query_by_selected_ids(self, object_type, body):
         return [self.render(object_type, o)
-                for o in self.mdm.select(object_type, body.get('ids'))]
+                for o in self.mdm.select(object_type,
+                                         bodies.object_ids(body))]
 
     def do_query_selected_statistics(self, object_type, body):
         properties = body.get('properties')
@@ -229,7 +217,7 @@ class GatewayApi:
             ids = [o.id for o in self.mdm.list(object_type)]
         else:
             ids = [o.id for o in self.mdm.select(object_type,
-                                                 body.get('ids'))]
+                                                 bodies.object_ids(body))]
         collect = {'StoragePool': self.mdm.pool_statistics,
                    'VTree': self.mdm.vtree_statistics,
                    'Volume': self.mdm.volume_statistics}[object_type]
@@ -246,15 +234,18 @@ class GatewayApi:
 
     # ----------------------------------------------------------- changes
     def do_create_volume(self, body):
-        return {'id': self.mdm.create_volume(body)}
+        args = bodies.create_volume(body, self.mdm.profile)
+        return {'id': self.mdm.create_volume(**args)}
 
     def do_snapshot_volumes(self, body, system_id=None):
         if system_id is not None:
             self._system(system_id)
-        return self.mdm.snapshot_volumes(body)
+        args = bodies.snapshot_volumes(body, self.mdm.profile)
+        return self.mdm.snapshot_volumes(**args)
 
     def do_volume_action(self, object_id, verb, body):
-        method, since = VOLUME_ACTIONS.get(verb, (None, None))
+        read, method, since = bodies.VOLUME_ACTIONS.get(verb,
+                                                        (None, None, None))
         if method is None or not self.mdm.profile.at_least(*since):
             raise errors.GatewayError(
                 'Volume has no action %s in API version %s'
@@ -262,5 +253,8 @@ class GatewayApi:
                 errors.ILLEGAL_SYNTAX, 404)
         if verb.endswith('MappedHost') and 'hostId' not in body:
             raise errors.bad_request('hostId is required')
-        getattr(self.mdm, method)(object_id, body)
+        # An unknown volume is the answer, whatever else its body says.
+        self.mdm.get('Volume', object_id)
+        args = read(body, self.mdm.profile)
+        getattr(self.mdm, method)(object_id, **args)
         return EMPTY

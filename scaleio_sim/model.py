@@ -1,10 +1,12 @@
 """The MDM: the simulated system's objects and every rule the gateway enforces.
 
-Plain Python, no HTTP. Every public method either succeeds completely or
-raises :class:`errors.GatewayError` having changed nothing: checks come first,
-then the data plane, then the records. A single lock orders all calls, and
-each successful change is handed to ``store`` (if any) before the lock is
-released, so concurrent clients never lose an update.
+Plain Python, no HTTP: methods take Python values (request bodies are read
+in :mod:`scaleio_sim.bodies`). Every public method either succeeds
+completely or raises :class:`errors.GatewayError` having changed nothing:
+checks come first, then the data plane, then the records. A single lock
+orders all calls, and each successful change is handed to ``store`` (if
+any) before the lock is released, so concurrent clients never lose an
+update.
 """
 
 import functools
@@ -15,10 +17,6 @@ from scaleio_sim import capacity
 from scaleio_sim import errors
 from scaleio_sim import objects
 
-REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
-                'WHOLE_VTREE')
-CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
-ACCESS_MODES = ('ReadWrite', 'ReadOnly', 'NoAccess')
 STATE_FORMAT = 1
 
 
@@ -179,9 +177,6 @@ class Mdm:
 
     @locked
     def select(self, object_type, ids):
-        if not isinstance(ids, list) or not all(
-                isinstance(i, str) for i in ids):
-            raise errors.bad_request('ids must be a list of object ids')
         return [self.get(object_type, i) for i in ids]
 
     @locked
@@ -209,8 +204,6 @@ class Mdm:
 
     @locked
     def sdc_by_guid(self, guid):
-        if not isinstance(guid, str):
-            raise errors.bad_request('guid must be a string')
         for sdc in self.sdcs.values():
             if sdc.guid.lower() == guid.lower():
                 return sdc
@@ -267,17 +260,11 @@ class Mdm:
                 'capacityInUseInKb': 2 * used,
                 'numOfMappedSdcs': len(v.mappings)}
 
-    def _net_unused_kib(self, pool):
-        return self.pool_statistics_raw(pool)['netUnusedCapacityInKb']
-
-    def pool_statistics_raw(self, pool):
-        return capacity.pool_counters(
+    def _reserve_thick(self, pool, size_kib):
+        free = capacity.pool_counters(
             pool, [v for v in self.volumes.values()
                    if v.storage_pool_id == pool.id],
-            0, self.dataplane.allocated_kib)
-
-    def _reserve_thick(self, pool, size_kib):
-        free = self._net_unused_kib(pool)
+            0, self.dataplane.allocated_kib)['netUnusedCapacityInKb']
         if size_kib > free:
             raise errors.GatewayError(
                 'Insufficient capacity in storage pool %s: %d KiB requested, '
@@ -285,48 +272,30 @@ class Mdm:
                 errors.INSUFFICIENT_CAPACITY)
 
     # ----------------------------------------------------------- volumes
-    def _check_new_name(self, name, exclude_id=None):
+    def _check_new_name(self, name, exclude_id=None, taken=()):
+        """A valid name that no volume (but exclude_id) nor taken has."""
         objects.check_name(name)
-        for v in self.volumes.values():
-            if v.name == name and v.id != exclude_id:
-                raise errors.GatewayError(
-                    'A volume with the name %s already exists' % name,
-                    errors.NAME_IN_USE)
+        if name in taken or any(v.name == name and v.id != exclude_id
+                                for v in self.volumes.values()):
+            raise errors.GatewayError(
+                'A volume with the name %s already exists' % name,
+                errors.NAME_IN_USE)
 
     @mutation
-    def create_volume(self, params):
-        pool_id = params.get('storagePoolId')
-        if not isinstance(pool_id, str):
-            raise errors.bad_request('storagePoolId is required')
-        pool = self.get('StoragePool', pool_id)
-        pd_id = params.get('protectionDomainId')
+    def create_volume(self, storage_pool_id, size_kib, *,
+                      volume_type=objects.THICK, compression='None',
+                      name=None, protection_domain_id=None):
+        pool = self.get('StoragePool', storage_pool_id)
+        pd_id = protection_domain_id
         if pd_id is not None and pd_id != pool.protection_domain_id:
             self.get('ProtectionDomain', pd_id)
             raise errors.bad_request(
                 'storage pool %s is not in protection domain %s'
-                % (pool_id, pd_id))
-        if 'volumeSizeInKb' in params:
-            size_kib = objects.parse_int(params['volumeSizeInKb'],
-                                         'volumeSizeInKb')
-        elif 'volumeSizeInGb' in params and self.profile.at_least(4):
-            size_kib = objects.parse_int(
-                params['volumeSizeInGb'], 'volumeSizeInGb') * \
-                objects.KIB_PER_GIB
-        else:
-            raise errors.bad_request('volumeSizeInKb is required')
+                % (storage_pool_id, pd_id))
         if size_kib <= 0:
             raise errors.GatewayError('Volume size must be positive, got '
                                       '%d KiB' % size_kib, errors.INVALID_SIZE)
         size_kib = objects.round_up_kib(size_kib)
-        volume_type = params.get('volumeType', objects.THICK)
-        if volume_type not in (objects.THIN, objects.THICK):
-            raise errors.bad_request(
-                'volumeType %r is not ThinProvisioned or ThickProvisioned'
-                % (volume_type,))
-        compression = params.get('compressionMethod', 'None')
-        if compression not in ('None', 'Normal'):
-            raise errors.bad_request('compressionMethod %r is not None or '
-                                     'Normal' % (compression,))
         if pool.data_layout == objects.FINE:
             if volume_type == objects.THICK:
                 raise errors.GatewayError(
@@ -336,7 +305,6 @@ class Mdm:
             raise errors.GatewayError(
                 'Compression requires a fine-granularity storage pool; %s '
                 'is medium granularity' % pool.name, errors.INVALID_OPERATION)
-        name = params.get('name')
         if name is not None:
             self._check_new_name(name)
         if volume_type == objects.THICK:
@@ -352,28 +320,13 @@ class Mdm:
         return volume_id
 
     @mutation
-    def snapshot_volumes(self, params):
-        defs = params.get('snapshotDefs')
-        if not isinstance(defs, list) or not defs:
-            raise errors.bad_request('snapshotDefs must be a non-empty list')
-        access_mode = params.get('accessModeLimit', 'ReadWrite')
-        if access_mode not in ('ReadWrite', 'ReadOnly'):
-            raise errors.bad_request('accessModeLimit %r is not ReadWrite or '
-                                     'ReadOnly' % (access_mode,))
+    def snapshot_volumes(self, snapshots, access_mode='ReadWrite'):
+        """Snapshot ``(volume id, name or None)`` pairs as one group."""
         sources, names = [], []
-        for i, d in enumerate(defs):
-            if not isinstance(d, dict) or not isinstance(d.get('volumeId'),
-                                                         str):
-                raise errors.bad_request('snapshotDefs[%d].volumeId is '
-                                         'required' % i)
-            sources.append(self.get('Volume', d['volumeId']))
-            name = d.get('snapshotName')
+        for volume_id, name in snapshots:
+            sources.append(self.get('Volume', volume_id))
             if name is not None:
-                self._check_new_name(name)
-                if name in names:
-                    raise errors.GatewayError(
-                        'A volume with the name %s already exists' % name,
-                        errors.NAME_IN_USE)
+                self._check_new_name(name, taken=names)
             names.append(name)
         limit = self.profile.max_snapshots_per_vtree
         new_per_tree = {}
@@ -418,12 +371,8 @@ class Mdm:
         return found
 
     @mutation
-    def remove_volume(self, volume_id, params):
+    def remove_volume(self, volume_id, mode):
         volume = self.get('Volume', volume_id)
-        mode = params.get('removeMode')
-        if mode not in REMOVE_MODES:
-            raise errors.bad_request('removeMode %r is not one of %s'
-                                     % (mode, ', '.join(REMOVE_MODES)))
         if mode == 'ONLY_ME':
             targets = [volume]
         elif mode == 'INCLUDING_DESCENDANTS':
@@ -460,17 +409,14 @@ class Mdm:
             del self.vtrees[vtree.id]
 
     @mutation
-    def set_volume_size(self, volume_id, params):
+    def set_volume_size(self, volume_id, size_gib):
         volume = self.get('Volume', volume_id)
-        if 'sizeInGB' not in params:
-            raise errors.bad_request('sizeInGB is required')
-        size_gib = objects.parse_int(params['sizeInGB'], 'sizeInGB')
         new_kib = objects.round_up_kib(size_gib * objects.KIB_PER_GIB)
         if size_gib <= 0 or new_kib <= volume.size_kib:
             raise errors.GatewayError(
                 'Volume %s cannot be extended to %s GB: the new size must be '
                 'larger than the current %d GB'
-                % (volume.id, params['sizeInGB'],
+                % (volume.id, size_gib,
                    volume.size_kib // objects.KIB_PER_GIB),
                 errors.CANNOT_EXTEND)
         if volume.volume_type == objects.THICK:
@@ -480,42 +426,35 @@ class Mdm:
         volume.size_kib = new_kib
 
     @mutation
-    def set_volume_name(self, volume_id, params):
+    def set_volume_name(self, volume_id, name):
         volume = self.get('Volume', volume_id)
-        if 'newName' not in params:
-            raise errors.bad_request('newName is required')
-        self._check_new_name(params['newName'], exclude_id=volume.id)
-        volume.name = params['newName']
+        self._check_new_name(name, exclude_id=volume.id)
+        volume.name = name
 
     # ----------------------------------------------------------- mapping
-    def _target_sdcs(self, params, allow_all):
-        """The SDCs named by sdcId, guid or (host 4.x) hostId, or allSdcs."""
-        for key in ('sdcId', 'hostId', 'guid'):
-            if key in params and not isinstance(params[key], str):
-                raise errors.bad_request('%s must be a string, got %r'
-                                         % (key, params[key]))
-        if 'sdcId' in params:
-            return [self.get('Sdc', params['sdcId'])]
-        if 'hostId' in params and self.profile.at_least(4):
-            return [self.get('Sdc', params['hostId'])]
-        if 'guid' in params:
-            return [self.sdc_by_guid(params['guid'])]
-        if allow_all and 'allSdcs' in params:
-            return None
-        raise errors.bad_request('one of sdcId, guid%s is required'
-                                 % (' or allSdcs' if allow_all else ''))
+    def _mapping(self, volume, sdc):
+        """The volume's mapping to the SDC; none is the gateway's error."""
+        mapping = volume.mapping(sdc.id)
+        if mapping is None:
+            raise errors.GatewayError(
+                'The volume is not mapped to SDC %s' % sdc.id,
+                self.profile.not_mapped_code)
+        return mapping
+
+    def _target_sdcs(self, sdc_id, guid):
+        """[the SDC sdc_id or guid names], or None for every SDC."""
+        if sdc_id is not None:
+            return [self.get('Sdc', sdc_id)]
+        if guid is not None:
+            return [self.sdc_by_guid(guid)]
+        return None
 
     @mutation
-    def add_mapped_sdc(self, volume_id, params):
+    def add_mapped_sdc(self, volume_id, sdc_id=None, *, guid=None,
+                       allow_multiple=False, access_mode='ReadWrite'):
+        """Map to the SDC ``sdc_id`` or ``guid``; with neither, to all."""
         volume = self.get('Volume', volume_id)
-        sdcs = self._target_sdcs(params, allow_all=True)
-        multiple = objects.parse_bool(
-            params.get('allowMultipleMappings', False),
-            'allowMultipleMappings')
-        access_mode = params.get('accessMode', 'ReadWrite')
-        if access_mode not in ACCESS_MODES:
-            raise errors.bad_request('accessMode %r is not one of %s'
-                                     % (access_mode, ', '.join(ACCESS_MODES)))
+        sdcs = self._target_sdcs(sdc_id, guid)
         if (access_mode == 'ReadWrite'
                 and volume.access_mode_limit == 'ReadOnly'):
             raise errors.GatewayError(
@@ -523,13 +462,13 @@ class Mdm:
                 % volume.id, errors.INVALID_OPERATION)
         if sdcs is None:
             sdcs = [s for s in self.sdcs.values() if not volume.mapping(s.id)]
-            multiple = True
+            allow_multiple = True
         for sdc in sdcs:
             if volume.mapping(sdc.id):
                 raise errors.GatewayError(
                     'The volume is already mapped to SDC %s' % sdc.id,
                     self.profile.already_mapped_code)
-        if volume.mappings and not multiple or len(sdcs) > 1 and not multiple:
+        if (volume.mappings or len(sdcs) > 1) and not allow_multiple:
             raise errors.GatewayError(
                 'Volume %s is already mapped to another SDC and '
                 'allowMultipleMappings is not set' % volume.id,
@@ -539,63 +478,48 @@ class Mdm:
             volume.mappings.append(objects.Mapping(sdc.id, access_mode))
 
     @mutation
-    def remove_mapped_sdc(self, volume_id, params):
+    def remove_mapped_sdc(self, volume_id, sdc_id=None, *, guid=None):
+        """Unmap from the SDC ``sdc_id`` or ``guid``; with neither, all."""
         volume = self.get('Volume', volume_id)
-        sdcs = self._target_sdcs(params, allow_all=True)
+        sdcs = self._target_sdcs(sdc_id, guid)
         if sdcs is None:
             if not volume.mappings:
                 raise errors.GatewayError(
                     'Volume %s is not mapped' % volume.id,
                     self.profile.not_mapped_code)
             sdcs = [self.sdcs[m.sdc_id] for m in volume.mappings]
-        for sdc in sdcs:
-            if not volume.mapping(sdc.id):
-                raise errors.GatewayError(
-                    'The volume is not mapped to SDC %s' % sdc.id,
-                    self.profile.not_mapped_code)
-        for sdc in sdcs:
+        mappings = [self._mapping(volume, sdc) for sdc in sdcs]
+        for sdc, mapping in zip(sdcs, mappings):
             self.dataplane.unlink(volume, sdc, self.system_id)
-            volume.mappings.remove(volume.mapping(sdc.id))
+            volume.mappings.remove(mapping)
 
     @mutation
-    def set_mapped_sdc_limits(self, volume_id, params):
+    def set_mapped_sdc_limits(self, volume_id, sdc_id=None, *, guid=None,
+                              iops_limit=None, bandwidth_limit_kbps=None):
+        """Set the limits given (None: unchanged) on one SDC's mapping."""
         volume = self.get('Volume', volume_id)
-        sdc, = self._target_sdcs(params, allow_all=False)
-        mapping = volume.mapping(sdc.id)
-        if mapping is None:
+        sdc, = self._target_sdcs(sdc_id, guid)
+        mapping = self._mapping(volume, sdc)
+        if iops_limit is not None and iops_limit < 0:
             raise errors.GatewayError(
-                'The volume is not mapped to SDC %s' % sdc.id,
-                self.profile.not_mapped_code)
-        if 'iopsLimit' not in params and 'bandwidthLimitInKbps' not in params:
-            raise errors.bad_request('iopsLimit or bandwidthLimitInKbps is '
-                                     'required')
-        iops = mapping.limit_iops
-        bandwidth = mapping.limit_bw_kbps
-        if 'iopsLimit' in params:
-            iops = objects.parse_int(params['iopsLimit'], 'iopsLimit')
-            if iops < 0:
-                raise errors.GatewayError(
-                    'iopsLimit %d is negative' % iops, errors.INVALID_LIMIT)
-        if 'bandwidthLimitInKbps' in params:
-            bandwidth = objects.parse_int(params['bandwidthLimitInKbps'],
-                                          'bandwidthLimitInKbps')
-            # Cinder rounds bandwidth up to a multiple of 1024 KB/s before
-            # sending it: the gateway takes whole MB/s only.
-            if bandwidth < 0 or bandwidth % 1024:
-                raise errors.GatewayError(
-                    'bandwidthLimitInKbps %d must be a non-negative multiple '
-                    'of 1024' % bandwidth, errors.INVALID_LIMIT)
-        mapping.limit_iops = iops
-        mapping.limit_bw_kbps = bandwidth
+                'iopsLimit %d is negative' % iops_limit, errors.INVALID_LIMIT)
+        # Cinder rounds bandwidth up to a multiple of 1024 KB/s before
+        # sending it: the gateway takes whole MB/s only.
+        if bandwidth_limit_kbps is not None and (
+                bandwidth_limit_kbps < 0 or bandwidth_limit_kbps % 1024):
+            raise errors.GatewayError(
+                'bandwidthLimitInKbps %d must be a non-negative multiple '
+                'of 1024' % bandwidth_limit_kbps, errors.INVALID_LIMIT)
+        if iops_limit is not None:
+            mapping.limit_iops = iops_limit
+        if bandwidth_limit_kbps is not None:
+            mapping.limit_bw_kbps = bandwidth_limit_kbps
 
     # ------------------------------------------------- revert, migration
     @mutation
-    def overwrite_volume_content(self, volume_id, params):
+    def overwrite_volume_content(self, volume_id, source_id):
         volume = self.get('Volume', volume_id)
-        src_id = params.get('srcVolumeId')
-        if not isinstance(src_id, str):
-            raise errors.bad_request('srcVolumeId is required')
-        src = self.get('Volume', src_id)
+        src = self.get('Volume', source_id)
         if src.vtree_id != volume.vtree_id:
             raise errors.GatewayError(
                 'Volume %s is not in the vTree of volume %s'
@@ -609,24 +533,11 @@ class Mdm:
             self.dataplane.overwrite(volume.id, src.id)
 
     @mutation
-    def migrate_vtree(self, volume_id, params):
+    def migrate_vtree(self, volume_id, destination_pool_id, *,
+                      conversion='NoConversion', compression=None):
         volume = self.get('Volume', volume_id)
         vtree = self.vtrees[volume.vtree_id]
-        dest_id = params.get('destSPId')
-        if not isinstance(dest_id, str):
-            raise errors.bad_request('destSPId is required')
-        dest = self.get('StoragePool', dest_id)
-        conversion = params.get('volTypeConversion', 'NoConversion')
-        if conversion not in CONVERSIONS:
-            raise errors.bad_request('volTypeConversion %r is not one of %s'
-                                     % (conversion, ', '.join(CONVERSIONS)))
-        compression = params.get('compressionMethod')
-        if compression not in (None, 'None', 'Normal'):
-            raise errors.bad_request('compressionMethod %r is not None or '
-                                     'Normal' % (compression,))
-        if 'allowDuringRebuild' in params:
-            objects.parse_bool(params['allowDuringRebuild'],
-                               'allowDuringRebuild')
+        dest = self.get('StoragePool', destination_pool_id)
         if vtree.migration is not None:
             raise errors.GatewayError(
                 'vTree %s is already being migrated' % vtree.id,

@@ -47,14 +47,6 @@ class ApiProfile:
         return self.at_least(3)
 
     @property
-    def supports_migration(self):
-        return self.at_least(3)
-
-    @property
-    def supports_overwrite(self):
-        return self.at_least(3)
-
-    @property
     def bearer_tokens(self):
         return self.at_least(4)
 

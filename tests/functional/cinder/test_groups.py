@@ -95,8 +95,8 @@ class GroupTestCase(base.DriverTestCase):
             taken = sum(1 for v in self.sim.mdm.list('Volume')
                         if v.vtree_id == self.array_volume(volume).vtree_id
                         and v.is_snapshot)
-        self.sim.mdm.snapshot_volumes({'snapshotDefs': [
-            {'volumeId': volume.provider_id}] * (limit - taken)})
+        self.sim.mdm.snapshot_volumes(
+            [(volume.provider_id, None)] * (limit - taken))
 
     # --------------------------------------------------------- data path
     def write(self, array_id, data):

@@ -63,8 +63,7 @@ class TestSnapshots(SnapshotTestCase):
     def test_deleting_a_snapshot_gone_from_the_array_succeeds(self):
         volume = self.volume(8)
         snapshot = self.snapshot(volume)
-        self.sim.mdm.remove_volume(snapshot.provider_id,
-                                   {'removeMode': 'ONLY_ME'})
+        self.sim.mdm.remove_volume(snapshot.provider_id, 'ONLY_ME')
         self.driver.delete_snapshot(snapshot)
         self.assertEqual([volume.provider_id], self.array_volumes())
 
@@ -86,8 +85,7 @@ class TestSnapshots(SnapshotTestCase):
 
     def test_a_full_vtree_raises_snapshot_limit_reached(self):
         volume = self.volume(8)
-        self.sim.mdm.snapshot_volumes(
-            {'snapshotDefs': [{'volumeId': volume.provider_id}] * 126})
+        self.sim.mdm.snapshot_volumes([(volume.provider_id, None)] * 126)
         existing = self.array_volumes()
         snapshot = self.snapshot(volume, create=False)
         self.assertRaises(exception.SnapshotLimitReached,
@@ -96,8 +94,7 @@ class TestSnapshots(SnapshotTestCase):
 
     def test_the_126th_snapshot_is_still_made(self):
         volume = self.volume(8)
-        self.sim.mdm.snapshot_volumes(
-            {'snapshotDefs': [{'volumeId': volume.provider_id}] * 125})
+        self.sim.mdm.snapshot_volumes([(volume.provider_id, None)] * 125)
         snapshot = self.snapshot(volume)
         self.assertEqual('Snapshot', self.array_volume(snapshot).volume_type)
 

@@ -57,8 +57,7 @@ class VolumeTestCase(base.DriverTestCase):
     def fill_vtree(self, volume, snapshots=126):
         """Give a volume's vTree the array's full count of snapshots."""
         self.sim.mdm.snapshot_volumes(
-            {'snapshotDefs': [{'volumeId': volume.provider_id}]
-             * snapshots})
+            [(volume.provider_id, None)] * snapshots)
 
 
 @ddt.ddt
@@ -212,8 +211,7 @@ class TestDelete(VolumeTestCase):
 
     def test_deleting_a_volume_already_gone_from_the_array_succeeds(self):
         volume = self.volume(8)
-        self.sim.mdm.remove_volume(volume.provider_id,
-                                   {'removeMode': 'ONLY_ME'})
+        self.sim.mdm.remove_volume(volume.provider_id, 'ONLY_ME')
         self.driver.delete_volume(volume)
         self.assertEqual([], self.array_volumes())
 

@@ -88,7 +88,7 @@ class TestTokenRefused(base.ClientTestCase):
 
     def test_revoked_token_costs_one_login_and_the_call_succeeds(self):
         system_id = self.client.system_id()
-        self.client.forget('system')
+        self.client.cache.drop(('system',))
         self.sim.tokens.revoke()
         self.assertEqual(system_id, self.client.system_id())
         self.assertEqual([200, 401, 200], self.sim_statuses(SYSTEMS))

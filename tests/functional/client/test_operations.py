@@ -351,7 +351,7 @@ class TestDeleteVolume(OperationsTestCase):
         self.assertGone(volume_id)
         self.assertEqual(1, self.count(action('removeMappedSdc')))
         self.assertEqual(1, self.count(action('removeVolume')))
-        self.assertEqual([], self.client.sdc_volume_ids(self.sdc_id()))
+        self.assertEqual([], self.sim.mdm.volumes_in('Sdc', self.sdc_id()))
 
     def test_unmapped_volume_is_removed_without_an_unmap_call(self):
         volume_id = self.new_volume()
@@ -688,17 +688,6 @@ class TestMapping(OperationsTestCase):
         self.assertRaises(exceptions.NotFound, self.client.map_volume,
                           '0000000000000000', self.sdc_id())
 
-    def test_sdc_volume_ids(self):
-        a, b, c = self.new_volume(), self.new_volume(), self.new_volume()
-        sdc1, sdc2 = self.sdc_id(SDC1_GUID), self.sdc_id(SDC2_GUID)
-        for volume_id in (a, b):
-            self.client.map_volume(volume_id, sdc1)
-        self.client.map_volume(c, sdc2)
-        self.assertCountEqual([a, b], self.client.sdc_volume_ids(sdc1))
-        self.assertEqual([c], self.client.sdc_volume_ids(sdc2))
-        self.client.unmap_volume(a, sdc1)
-        self.assertEqual([b], self.client.sdc_volume_ids(sdc1))
-
     def test_sdcs(self):
         found = {s.name: s for s in self.client.sdcs()}
         self.assertEqual({'sdc1', 'sdc2'}, set(found))
@@ -729,29 +718,6 @@ class TestLegacyGuidMapping(OperationsTestCase):
         self.assertRaises(ValueError, self.client.map_volume, volume_id)
         self.assertRaises(ValueError, self.client.map_volume, volume_id,
                           self.sdc_id(), guid=SDC1_GUID)
-
-
-class TestQueryIdByKey(OperationsTestCase):
-
-    def test_volume_domain_and_pool(self):
-        name = new_name()
-        volume_id = self.new_volume(name=name)
-        pd_id = self.client.protection_domain_id('pd1')
-        self.assertEqual(volume_id,
-                         self.client.query_id_by_key('Volume', name))
-        self.assertEqual(pd_id, self.client.query_id_by_key(
-            'ProtectionDomain', 'pd1'))
-        self.assertEqual(self.pool('sp2'), self.client.query_id_by_key(
-            'StoragePool', 'sp2', protectionDomainId=pd_id))
-        self.assertEqual(self.pool('sp2'), self.client.query_id_by_key(
-            'StoragePool', 'sp2', protectionDomainName='pd1'))
-
-    def test_unknown_names_give_none(self):
-        self.assertIsNone(self.client.query_id_by_key('Volume', new_name()))
-        self.assertIsNone(self.client.query_id_by_key('ProtectionDomain',
-                                                      'pd9'))
-        self.assertIsNone(self.client.query_id_by_key(
-            'StoragePool', 'sp9', protectionDomainName='pd1'))
 
 
 class TestMappingLimits(OperationsTestCase):
@@ -1069,23 +1035,21 @@ class TestVersionGates(OperationsTestCase):
 
     @ddt.unpack
     @ddt.data(
-        # version, 3.0 features, snapshot counter, mapping codes
-        ('2.0', False, 'snapCapacityInUseInKb', (81, 84)),
-        ('3.0', True, 'snapCapacityInUseInKb', (81, 84)),
-        ('3.5', True, 'snapshotCapacityInKb', (81, 84)),
-        ('4.0', True, 'snapshotCapacityInKb', (4037, 4039)),
+        # version, 3.0 features, snapshot counter
+        ('2.0', False, 'snapCapacityInUseInKb'),
+        ('3.0', True, 'snapCapacityInUseInKb'),
+        ('3.5', True, 'snapshotCapacityInKb'),
+        ('4.0', True, 'snapshotCapacityInKb'),
     )
-    def test_gates(self, text, from_3_0, snapshot_counter, codes):
+    def test_gates(self, text, from_3_0, snapshot_counter):
         version = self.use_simulator(api_version=text).version
         self.assertEqual(text, str(version))
-        self.assertTrue(version.thin_provisioning)
         self.assertEqual(not from_3_0, version.may_misspell_thin_allocated)
         self.assertEqual(from_3_0, version.revert)
         self.assertEqual(from_3_0, version.migration)
         self.assertEqual(from_3_0, version.net_capacity_statistics)
         self.assertEqual(from_3_0, version.fine_granularity)
         self.assertEqual(snapshot_counter, version.snapshot_statistic)
-        self.assertEqual(codes, version.mapping_error_codes)
 
     @ddt.data('2.0', '3.0', '3.5', '4.0')
     def test_version_is_read_once(self, text):

@@ -63,7 +63,9 @@ class TestLibvirtScaleIOVolumeDriver(base.NovaHostTestCase):
         connector = self.driver.connector
         self.assertIsInstance(connector, scaleio_connector.ScaleIOConnector)
         self.assertEqual(self.search_path, connector.get_search_path())
-        self.assertEqual(7, connector.device_scan_attempts)
+        # The wait is bounded by [scaleio] device_timeout, whatever
+        # nova's scan count says.
+        self.assertEqual(5.0, connector.device_timeout)
         self.assertIn('rootwrap', connector._root_helper)
         # Made once, on first use.
         self.assertIs(connector, self.driver.connector)

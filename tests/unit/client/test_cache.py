@@ -79,13 +79,6 @@ class TestTtlCache(base.TestCase):
         self.cache.drop('nothing')
         self.assertIsNone(self.cache.get('nothing'))
 
-    def test_clear(self):
-        self.cache.put('a', 1)
-        self.cache.put('b', 2)
-        self.cache.clear()
-        self.assertIsNone(self.cache.get('a'))
-        self.assertIsNone(self.cache.get('b'))
-
     def test_falsy_values_are_kept(self):
         self.cache.put('zero', 0)
         self.cache.put('empty', '')

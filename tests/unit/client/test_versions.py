@@ -103,21 +103,20 @@ class TestGates(base.TestCase):
 
     @ddt.unpack
     @ddt.data(
-        # version, thin, thin-allocated probe, 3.0 features
-        ('1.32', False, False, False),
-        ('2.0', True, True, False),
-        ('2.0.1', True, True, False),
-        ('2.5', True, True, False),
-        ('3.0', True, False, True),
-        ('3.4', True, False, True),
-        ('3.5', True, False, True),
-        ('3.6', True, False, True),
-        ('4.0', True, False, True),
-        ('4.5', True, False, True),
+        # version, thin-allocated probe, 3.0 features
+        ('1.32', False, False),
+        ('2.0', True, False),
+        ('2.0.1', True, False),
+        ('2.5', True, False),
+        ('3.0', False, True),
+        ('3.4', False, True),
+        ('3.5', False, True),
+        ('3.6', False, True),
+        ('4.0', False, True),
+        ('4.5', False, True),
     )
-    def test_features(self, text, thin, probe, from_3_0):
+    def test_features(self, text, probe, from_3_0):
         version = versions.ApiVersion(text)
-        self.assertEqual(thin, version.thin_provisioning)
         self.assertEqual(probe, version.may_misspell_thin_allocated)
         self.assertEqual(from_3_0, version.net_capacity_statistics)
         self.assertEqual(from_3_0, version.revert)
@@ -138,24 +137,3 @@ class TestGates(base.TestCase):
     def test_snapshot_statistic_renamed_at_3_5(self, text, name):
         self.assertEqual(name,
                          versions.ApiVersion(text).snapshot_statistic)
-
-    @ddt.unpack
-    @ddt.data(
-        ('2.0', (81, 84)),
-        ('3.0', (81, 84)),
-        ('3.5', (81, 84)),
-        ('3.99', (81, 84)),
-        ('4.0', (4037, 4039)),
-        ('4.5', (4037, 4039)),
-        ('5.0', (4037, 4039)),
-    )
-    def test_mapping_error_codes(self, text, codes):
-        self.assertEqual(codes,
-                         versions.ApiVersion(text).mapping_error_codes)
-
-    @ddt.unpack
-    @ddt.data(('1.32', 31), ('2.0', 31), ('2.5', 31), ('3.0', 126),
-              ('3.5', 126), ('4.0', 126))
-    def test_snapshots_per_vtree(self, text, limit):
-        self.assertEqual(limit,
-                         versions.ApiVersion(text).max_snapshots_per_vtree)

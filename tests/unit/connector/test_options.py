@@ -27,12 +27,19 @@ class TestOptions(base.TestCase):
         options.register_opts(conf)
         conf.set_override('search_path', '/srv/by-id', 'scaleio')
         conf.set_override('device_timeout', 2.5, 'scaleio')
-        conn = connector.from_config(conf, device_scan_attempts=3)
+        conn = connector.from_config(conf)
         self.assertEqual('/srv/by-id', conn.get_search_path())
         self.assertEqual(2.5, conn.device_timeout)
-        self.assertEqual(3, conn.device_scan_attempts)
+        self.assertEqual(2.0, conn.device_rescan_delay)
         self.assertEqual('/opt/emc/scaleio/sdc/bin/drv_cfg',
                          conn.drv_cfg_path)
+
+    def test_accepts_what_os_brick_factory_passes(self):
+        conn = connector.ScaleIOConnector(
+            root_helper=None, driver=None, use_multipath=False,
+            device_scan_attempts=7)
+        # Ignored: the device wait is bounded by device_timeout.
+        self.assertEqual(30.0, conn.device_timeout)
 
     def test_list_opts_names_the_scaleio_group(self):
         [(group, opts)] = options.list_opts()

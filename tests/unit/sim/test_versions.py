@@ -29,8 +29,7 @@ class TestProfileGates(base.TestCase):
 
     @ddt.unpack
     @ddt.data(
-        # version, net counters / fine granularity / migration / revert,
-        # bearer tokens
+        # version, net counters / fine granularity, bearer tokens
         ('2.0', False, False),
         ('2.5', False, False),
         ('3.0', True, False),
@@ -41,8 +40,6 @@ class TestProfileGates(base.TestCase):
         profile = versions.profile(version)
         self.assertEqual(from_3_0, profile.has_net_capacity)
         self.assertEqual(from_3_0, profile.fine_granularity)
-        self.assertEqual(from_3_0, profile.supports_migration)
-        self.assertEqual(from_3_0, profile.supports_overwrite)
         self.assertEqual(from_4_0, profile.bearer_tokens)
 
     @ddt.unpack
