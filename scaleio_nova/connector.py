@@ -40,8 +40,6 @@ from scaleio_nova import sdc
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 LOCK_PREFIX = 'scaleio-nova-'
-DEFAULT_DRV_CFG = '/opt/emc/scaleio/sdc/bin/drv_cfg'
-DEFAULT_CONNECTOR_CONFIG = '/opt/emc/scaleio/openstack/connector.conf'
 
 
 def from_config(conf, root_helper=None):
@@ -61,9 +59,9 @@ class ScaleIOConnector(base.BaseLinuxConnector):
 
     def __init__(self, root_helper=None, driver=None,
                  device_scan_attempts=None, *,
-                 search_path='/dev/disk/by-id',
-                 drv_cfg_path=DEFAULT_DRV_CFG,
-                 connector_config_file=DEFAULT_CONNECTOR_CONFIG,
+                 search_path=options.DEFAULT_SEARCH_PATH,
+                 drv_cfg_path=options.DEFAULT_DRV_CFG,
+                 connector_config_file=options.DEFAULT_CONNECTOR_CONFIG,
                  device_timeout=30.0, device_rescan_delay=2.0,
                  lock_path=None, **kwargs):
         # device_scan_attempts is accepted because os-brick's factory
@@ -82,7 +80,7 @@ class ScaleIOConnector(base.BaseLinuxConnector):
     @staticmethod
     def get_connector_properties(root_helper, *args, **kwargs):
         """``{'sdc_guid': ...}``, or ``{}`` on a host without an SDC."""
-        drv_cfg_path = kwargs.get('drv_cfg_path') or DEFAULT_DRV_CFG
+        drv_cfg_path = kwargs.get('drv_cfg_path') or options.DEFAULT_DRV_CFG
         try:
             return {'sdc_guid': sdc.query_guid(drv_cfg_path)}
         except exceptions.SdcNotFound as e:

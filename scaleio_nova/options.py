@@ -3,19 +3,23 @@
 from oslo_config import cfg
 
 GROUP = 'scaleio'
+# Where a real SDC host has them; the connector's defaults too.
+DEFAULT_SEARCH_PATH = '/dev/disk/by-id'
+DEFAULT_DRV_CFG = '/opt/emc/scaleio/sdc/bin/drv_cfg'
+DEFAULT_CONNECTOR_CONFIG = '/opt/emc/scaleio/openstack/connector.conf'
 
 connector_opts = [
     cfg.StrOpt('search_path',
-               default='/dev/disk/by-id',
+               default=DEFAULT_SEARCH_PATH,
                help='Directory where the SDC (through udev) puts the '
                     'emc-vol-<system id>-<volume id> links of mapped '
                     'volumes.'),
     cfg.StrOpt('drv_cfg_path',
-               default='/opt/emc/scaleio/sdc/bin/drv_cfg',
+               default=DEFAULT_DRV_CFG,
                help='The SDC drv_cfg tool, used for the SDC GUID and for '
                     'rescans when /dev/scini is not there.'),
     cfg.StrOpt('connector_config_file',
-               default='/opt/emc/scaleio/openstack/connector.conf',
+               default=DEFAULT_CONNECTOR_CONFIG,
                help='Gateway passwords for legacy connection info (volumes '
                     'attached before the Cinder driver mapped them itself): '
                     'san_password in a section named after the Cinder '
