@@ -176,6 +176,19 @@ class DataPlane:
             except FileNotFoundError:
                 pass
 
+    def prune(self, volume_ids):
+        """Remove the data of every volume not in ``volume_ids``.
+
+        A file left by a removal the saved state already shows must not
+        survive a restart: nothing could ever read or remove it.
+        """
+        keep = {self.path(volume_id) for volume_id in volume_ids}
+        with self.lock:
+            for entry in os.listdir(self.data_dir):
+                path = os.path.join(self.data_dir, entry)
+                if entry.endswith('.img') and path not in keep:
+                    self.remove(entry[:-len('.img')])
+
     # ----------------------------------------------------------- devices
     def host_dir(self, sdc):
         if sdc.host_dir:

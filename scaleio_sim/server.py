@@ -195,6 +195,7 @@ class Simulator:
         self._server = server
         self.stopping.clear()
         with self.mdm.lock:
+            self.dataplane.prune(self.mdm.volumes)
             for sdc in self.mdm.sdcs.values():
                 self._write_host_files(sdc)
             self.dataplane.sync(self.mdm.sdcs.values(),
@@ -237,9 +238,11 @@ class Simulator:
         self._down_until = time.monotonic() + seconds
         self.tokens.revoke()
         if self.store is not None:
-            state = self.store.load()
+            # Read under the lock: a change committed between reading and
+            # reloading would be lost, and its ids handed out again.
             with self.mdm.lock:
-                self.mdm.reload(state)
+                self.mdm.reload(self.store.load())
+                self.dataplane.prune(self.mdm.volumes)
         if self._server is not None:
             for conn in list(self._server.connections):
                 if conn is not keep:
