@@ -22,6 +22,11 @@ def parse_args(argv):
                    help='address to listen on (default %(default)s)')
     p.add_argument('--port', type=int, default=0,
                    help='port to listen on; 0 picks a free one and prints it')
+    p.add_argument('--extra-port', type=int, action='append', default=[],
+                   metavar='PORT',
+                   help='serve the same system on this port too, as a '
+                        'second gateway would (repeat for more; 0 picks a '
+                        'free port)')
     p.add_argument('--state-dir',
                    help='keep the system (records, volume data, SDC host '
                         'directories, TLS files) here across restarts; '
@@ -76,7 +81,7 @@ def main(argv=None):
             token_idle_timeout=args.token_idle_timeout,
             token_max_lifetime=args.token_max_lifetime,
             thin_allocated_typo=args.thin_allocated_typo,
-            threads=args.threads)
+            threads=args.threads, extra_ports=args.extra_port)
         sim.start()
     except (ValueError, OSError) as e:
         if sim is not None:
@@ -88,6 +93,7 @@ def main(argv=None):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
     info = {'url': sim.url, 'api_url': sim.api_url, 'port': sim.port,
+            'extra_ports': sim.extra_ports,
             'ca_file': sim.ca_file, 'pid': os.getpid(),
             'state_dir': None if sim._own_dir else sim.state_dir,
             'version': sim.profile.version, 'system_id': sim.mdm.system_id}
@@ -95,6 +101,8 @@ def main(argv=None):
           % (sim.api_url, sim.profile.version, sim.mdm.system_id),
           flush=True)
     print('scaleio-sim: port %d' % sim.port, flush=True)
+    for port in sim.extra_ports:
+        print('scaleio-sim: also port %d' % port, flush=True)
     if sim.ca_file:
         print('scaleio-sim: CA file %s' % sim.ca_file, flush=True)
     if args.ready_file:

@@ -105,9 +105,12 @@ class Simulator:
                  topology=None, state_dir=None, tls=False,
                  device_mode='file', token_idle_timeout=None,
                  token_max_lifetime=None, thin_allocated_typo=False,
-                 threads=16, fault_seed=None):
+                 threads=16, fault_seed=None, extra_ports=()):
         self.host = host
         self.requested_port = port
+        # More gateways in front of the same MDM (0 picks a free port).
+        self.extra_ports = list(extra_ports)
+        self._extra = []          # [server, thread] per extra port
         self.profile = versions.profile(api_version, thin_allocated_typo)
         if topology is None:
             topology = topology_mod.default(self.profile.fine_granularity)
@@ -170,16 +173,24 @@ class Simulator:
 
     @property
     def url(self):
-        scheme = 'https' if self.tls else 'http'
-        host = self.host if ':' not in self.host else '[%s]' % self.host
-        return '%s://%s:%d' % (scheme, host, self.port)
+        return self._url(self.port)
 
     @property
     def api_url(self):
         return self.url + '/api'
 
-    def start(self):
-        server = _Server((self.host, self.requested_port), self.app,
+    @property
+    def urls(self):
+        """The URL of every gateway of this system, the first one first."""
+        return [self.url] + [self._url(port) for port in self.extra_ports]
+
+    def _url(self, port):
+        scheme = 'https' if self.tls else 'http'
+        host = self.host if ':' not in self.host else '[%s]' % self.host
+        return '%s://%s:%d' % (scheme, host, port)
+
+    def _listen(self, port):
+        server = _Server((self.host, port), self.app,
                          numthreads=self.threads, timeout=60,
                          shutdown_timeout=1, request_queue_size=128)
         # cheroot answers "Connection: close" past 10 idle keep-alive
@@ -192,7 +203,32 @@ class Simulator:
                 os.path.join(self.state_dir, 'tls'), self.host)
             server.ssl_adapter = builtin.BuiltinSSLAdapter(cert, key)
         server.prepare()
-        self._server = server
+        thread = threading.Thread(target=server.serve, name='scaleio-sim',
+                                  daemon=True)
+        thread.start()
+        return [server, thread]
+
+    @staticmethod
+    def _close(listener):
+        server, thread = listener
+        for conn in list(server.connections):
+            conn.reset()
+        server.stop()
+        thread.join(10)
+
+    def stop_gateway(self, index):
+        """Take extra gateway ``index`` down (its port refuses connections)."""
+        if self._extra[index] is not None:
+            self._close(self._extra[index])
+            self._extra[index] = None
+
+    def start_gateway(self, index):
+        """Bring extra gateway ``index`` back on its port."""
+        if self._extra[index] is None:
+            self._extra[index] = self._listen(self.extra_ports[index])
+
+    def start(self):
+        self._server, self._thread = self._listen(self.requested_port)
         self.stopping.clear()
         with self.mdm.lock:
             self.dataplane.prune(self.mdm.volumes)
@@ -201,21 +237,23 @@ class Simulator:
             self.dataplane.sync(self.mdm.sdcs.values(),
                                 self.mdm.volumes.values(),
                                 self.mdm.system_id)
-        self._thread = threading.Thread(target=server.serve,
-                                        name='scaleio-sim', daemon=True)
-        self._thread.start()
-        LOG.info('Simulated gateway on %s (API %s)', self.api_url,
+        for i, port in enumerate(self.extra_ports):
+            self._extra.append(self._listen(port))
+            self.extra_ports[i] = self._extra[i][0].bind_addr[1]
+        LOG.info('Simulated gateway on %s (API %s)',
+                 ', '.join(url + '/api' for url in self.urls),
                  self.profile.version)
         return self
 
     def stop(self):
         """Stop serving, detach loop devices, remove temporary files."""
         self.stopping.set()
+        for listener in self._extra:
+            if listener is not None:
+                self._close(listener)
+        self._extra = []
         if self._server is not None:
-            for conn in list(self._server.connections):
-                conn.reset()
-            self._server.stop()
-            self._thread.join(10)
+            self._close((self._server, self._thread))
             self._server = None
         self.dataplane.close()
         if self._own_dir:
@@ -243,8 +281,8 @@ class Simulator:
             with self.mdm.lock:
                 self.mdm.reload(self.store.load())
                 self.dataplane.prune(self.mdm.volumes)
-        if self._server is not None:
-            for conn in list(self._server.connections):
+        for server in [self._server] + [e[0] for e in self._extra if e]:
+            for conn in list(server.connections if server else ()):
                 if conn is not keep:
                     conn.reset()
 
