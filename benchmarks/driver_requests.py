@@ -48,7 +48,7 @@ def scenario(case):
     ``prepare`` (not counted) makes what the operation works on and
     returns it; ``run`` is the operation.
     """
-    from tests.functional.cinder import base
+    from tests.support import cinder as base
 
     driver = case.driver
     plain = case.volume_type('thin', {'provisioning:type': 'thin'})
@@ -113,7 +113,7 @@ def scenario(case):
 def main():
     warnings.simplefilter('ignore')
     sys.path.insert(0, TOP)
-    from tests.functional.cinder import base
+    from tests.support import cinder as base
 
     class Environment(base.DriverTestCase):
         """DriverTestCase's set-up, used outside a test runner."""
