@@ -150,14 +150,13 @@ def measure(case, what):
 def main():
     warnings.simplefilter('ignore')
     sys.path.insert(0, TOP)
-    from tests.functional.cinder import base
-    from tests.functional.cinder import test_interop
+    from tests.support import cinder as support
 
-    class Environment(test_interop.InteropTestCase):
+    class Environment(support.DriverTestCase):
         """The functional tests' set-up, used outside a test runner."""
 
         timeout = 0
-        SDC2_GUID = base.SDC2_GUID
+        SDC2_GUID = support.SDC2_GUID
 
         def runTest(self):
             pass

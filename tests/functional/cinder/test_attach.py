@@ -15,7 +15,7 @@ from cinder import exception
 from cinder import objects
 from cinder.volume import qos_specs
 from scaleio_client import names
-from tests.functional.cinder import base
+from tests.support import cinder as support
 
 # scaleio_cinder.connection: the keys Cinder 29's in-tree driver sends, the
 # limits and the backend facts; never the gateway address, user or secrets.
@@ -28,7 +28,7 @@ UNMAP = 'POST /api/instances/Volume::{id}/action/removeMappedSdc'
 LIMITS = 'POST /api/instances/Volume::{id}/action/setMappedSdcLimits'
 
 
-class AttachTestCase(base.DriverTestCase):
+class AttachTestCase(support.DriverTestCase):
 
     def sdc_id(self, guid):
         with self.sim.mdm.lock:
@@ -37,7 +37,7 @@ class AttachTestCase(base.DriverTestCase):
     def mapped_sdcs(self, volume):
         return sorted(m.sdc_id for m in self.array_volume(volume).mappings)
 
-    def limits(self, volume, guid=base.SDC1_GUID):
+    def limits(self, volume, guid=support.SDC1_GUID):
         """(iops, KB/s) of the volume's mapping to an SDC."""
         mapping = self.array_volume(volume).mapping(self.sdc_id(guid))
         return mapping.limit_iops, mapping.limit_bw_kbps
@@ -95,15 +95,15 @@ class TestInitializeConnection(AttachTestCase):
         before = self.sim.log.counters()
         info = self.driver.initialize_connection(volume, self.connector())
         self.assertEqual({MAP: 1}, self.mutations(before))
-        self.assertEqual([self.sdc_id(base.SDC1_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC1_GUID)],
                          self.mapped_sdcs(volume))
         self.assertEqual('scaleio', info['driver_volume_type'])
         data = info['data']
         self.assertEqual(KEYS, KEYS & set(data))
         self.assertEqual(names.id_to_name(volume.id), data['scaleIO_volname'])
         self.assertEqual(volume.provider_id, data['scaleIO_volume_id'])
-        self.assertEqual(base.SDC1_GUID, data['sdc_guid'])
-        self.assertEqual(base.BACKEND, data['config_group'])
+        self.assertEqual(support.SDC1_GUID, data['sdc_guid'])
+        self.assertEqual(support.BACKEND, data['config_group'])
         self.assertIs(False, data['failed_over'])
         self.assertEqual(set(), LEGACY_KEYS & set(data))
         self.assertIsNone(data['iopsLimit'])
@@ -134,7 +134,7 @@ class TestInitializeConnection(AttachTestCase):
         first = self.driver.initialize_connection(volume, self.connector())
         second = self.driver.initialize_connection(volume, self.connector())
         self.assertEqual(first, second)
-        self.assertEqual([self.sdc_id(base.SDC1_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC1_GUID)],
                          self.mapped_sdcs(volume))
 
     @ddt.data(
@@ -233,12 +233,12 @@ class TestQos(AttachTestCase):
         volume = self.volume(8, volume_type=vt)
         self.driver.initialize_connection(volume, self.connector())
         self.driver.initialize_connection(
-            volume, self.connector(base.SDC2_GUID, 'compute2'))
-        self.assertEqual(sorted([self.sdc_id(base.SDC1_GUID),
-                                 self.sdc_id(base.SDC2_GUID)]),
+            volume, self.connector(support.SDC2_GUID, 'compute2'))
+        self.assertEqual(sorted([self.sdc_id(support.SDC1_GUID),
+                                 self.sdc_id(support.SDC2_GUID)]),
                          self.mapped_sdcs(volume))
-        self.assertEqual((100, 2048), self.limits(volume, base.SDC1_GUID))
-        self.assertEqual((100, 2048), self.limits(volume, base.SDC2_GUID))
+        self.assertEqual((100, 2048), self.limits(volume, support.SDC1_GUID))
+        self.assertEqual((100, 2048), self.limits(volume, support.SDC2_GUID))
 
 
 class TestTerminateConnection(AttachTestCase):
@@ -261,7 +261,7 @@ class TestTerminateConnection(AttachTestCase):
         shared = self.driver.terminate_connection(volume, self.connector())
         self.assertIs(True, shared)
         self.assertEqual({}, self.mutations(before))
-        self.assertEqual([self.sdc_id(base.SDC1_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC1_GUID)],
                          self.mapped_sdcs(volume))
 
     def test_the_last_attachment_on_the_host_unmaps(self):
@@ -275,12 +275,12 @@ class TestTerminateConnection(AttachTestCase):
     def test_attachments_on_other_hosts_do_not_keep_this_host_mapped(self):
         volume = self.volume(8)
         self.driver.initialize_connection(volume, self.connector())
-        second = self.connector(base.SDC2_GUID, 'compute2')
+        second = self.connector(support.SDC2_GUID, 'compute2')
         self.driver.initialize_connection(volume, second)
         self.attachment(volume, 'compute1')
         volume = self.attachment(volume, 'compute2')
         self.driver.terminate_connection(volume, self.connector())
-        self.assertEqual([self.sdc_id(base.SDC2_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC2_GUID)],
                          self.mapped_sdcs(volume))
         self.driver.terminate_connection(volume, second)
         self.assertEqual([], self.mapped_sdcs(volume))
@@ -294,7 +294,7 @@ class TestTerminateConnection(AttachTestCase):
         volume = self.volume(8)
         self.driver.initialize_connection(volume, self.connector())
         self.driver.initialize_connection(
-            volume, self.connector(base.SDC2_GUID, 'compute2'))
+            volume, self.connector(support.SDC2_GUID, 'compute2'))
         self.attachment(volume, 'compute1')
         volume = self.attachment(volume, 'compute1')
         before = self.sim.log.counters()
@@ -317,7 +317,7 @@ class TestMappingCodesOn4x(AttachTestCase):
         volume = self.volume(8)
         self.driver.initialize_connection(volume, self.connector())
         self.driver.initialize_connection(volume, self.connector())
-        self.assertEqual([self.sdc_id(base.SDC1_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC1_GUID)],
                          self.mapped_sdcs(volume))
         self.driver.terminate_connection(volume, self.connector())
         self.driver.terminate_connection(volume, self.connector())

@@ -10,8 +10,9 @@ import os
 import ddt
 
 from scaleio_nova import connector as scaleio_connector
-from tests.functional.cinder import base
 from tests.functional.cinder import test_interop
+from tests.support import cinder as support
+from tests.support import common
 
 
 @ddt.ddt
@@ -29,7 +30,7 @@ class TestOurConnectorAttaches(test_interop.InteropTestCase):
     def host_connector(self):
         props = self.host.get_connector_properties(
             None, drv_cfg_path=self.host.drv_cfg_path)
-        self.assertEqual(base.SDC1_GUID, props['sdc_guid'])
+        self.assertEqual(support.SDC1_GUID, props['sdc_guid'])
         return dict(self.connector(), **props)
 
     @ddt.data('powerflex', 'ours')
@@ -54,7 +55,7 @@ class TestOurConnectorAttaches(test_interop.InteropTestCase):
             f.write(b'written by the host')
 
         driver.extend_volume(volume, 16)
-        self.assertEqual(16 * 1024 ** 3,
+        self.assertEqual(16 * common.BYTES_PER_GIB,
                          self.host.extend_volume(info['data']))
 
         self.host.disconnect_volume(info['data'], device)

@@ -18,7 +18,7 @@ from cinder import exception
 from cinder import objects
 from scaleio_client import names
 from scaleio_client import sizes
-from tests.functional.cinder import base
+from tests.support import cinder as support
 
 MAP = '*/action/addMappedSdc'
 SNAPSHOT = '/api/instances/System/action/snapshotVolumes'
@@ -26,7 +26,7 @@ LIMITS = '*/action/setMappedSdcLimits'
 REFUSED = {'errorCode': 1, 'message': 'x', 'httpStatusCode': 400}
 
 
-class FaultTestCase(base.DriverTestCase):
+class FaultTestCase(support.DriverTestCase):
 
     driver_options = {'scaleio_rest_retries': 1}
 

@@ -9,14 +9,15 @@ from cinder import objects
 from cinder.objects import fields
 from cinder.volume import group_types
 from scaleio_client import names
-from tests.functional.cinder import base
+from scaleio_client import sizes
+from tests.support import cinder as support
+from tests.support import common
 
 SNAPSHOT_VOLUMES = 'POST /api/instances/System/action/snapshotVolumes'
-GIB_KIB = 1024 * 1024
 CONSISTENT = {'consistent_group_snapshot_enabled': '<is> True'}
 
 
-class GroupTestCase(base.DriverTestCase):
+class GroupTestCase(support.DriverTestCase):
 
     def setUp(self):
         super().setUp()
@@ -30,7 +31,7 @@ class GroupTestCase(base.DriverTestCase):
         group_type = group_types.create(self.context, name, specs)
         group = objects.Group(
             self.context, group_type_id=group_type['id'],
-            volume_type_ids=[self.vt.id], host=base.HOST, name='group',
+            volume_type_ids=[self.vt.id], host=support.HOST, name='group',
             status=fields.GroupStatus.AVAILABLE, project_id='project',
             user_id='user', availability_zone='nova', **fields_)
         group.create()
@@ -106,7 +107,7 @@ class GroupTestCase(base.DriverTestCase):
             if not os.path.exists(path):
                 with open(path, 'wb') as f:
                     f.truncate(self.array_volumes()[array_id].size_kib
-                               * 1024)
+                               * common.BYTES_PER_KIB)
             with open(path, 'r+b') as f:
                 f.write(data)
 
@@ -258,8 +259,9 @@ class TestGroupFromSource(GroupTestCase):
             snapshot = sources[volume.snapshot_id]
             self.assertEqual(names.id_to_name(volume.id), record.name)
             self.assertEqual(snapshot.provider_id, record.ancestor_id)
-            self.assertEqual((24 if volume.size == 20 else 8) * GIB_KIB,
-                             record.size_kib)
+            self.assertEqual(
+                (24 if volume.size == 20 else 8) * sizes.KIB_PER_GIB,
+                record.size_kib)
             expected = b'before ' + snapshot.volume_id.encode()
             self.assertEqual(expected,
                              self.read(record.id, len(expected)))
@@ -285,8 +287,9 @@ class TestGroupFromSource(GroupTestCase):
         for volume, record in zip(new_volumes, records):
             self.assertEqual(by_id[volume.source_volid].provider_id,
                              record.ancestor_id)
-            self.assertEqual({1: 8, 10: 16, 30: 32}[volume.size] * GIB_KIB,
-                             record.size_kib)
+            self.assertEqual(
+                {1: 8, 10: 16, 30: 32}[volume.size] * sizes.KIB_PER_GIB,
+                record.size_kib)
 
     def test_a_full_vtree_fails_the_group_clone_with_nothing_created(self):
         group = self.group()

@@ -13,23 +13,20 @@ import os
 
 from cinder import exception
 from cinder.objects import fields
-from cinder.volume import configuration
-from cinder.volume import driver as cinder_driver
 from cinder.volume.drivers.dell_emc.powerflex import driver as powerflex
 from cinder.volume.drivers.dell_emc.powerflex import utils as flex_utils
 from os_brick.initiator.connectors import scaleio as brick_scaleio
 from os_brick import privileged as brick_privileged
 from oslo_config import cfg
 
-from scaleio_cinder import driver as scaleio_driver
 from scaleio_cinder import migration
 from scaleio_client import names
 from scaleio_client import records
-from tests.functional.cinder import base
+from scaleio_client import sizes
+from tests.support import cinder as support
 
 CONF = cfg.CONF
 POWERFLEX = 'powerflex'
-GIB_KIB = 1024 * 1024
 
 
 class SimulatedHostConnector(brick_scaleio.ScaleIOConnector):
@@ -43,48 +40,10 @@ class SimulatedHostConnector(brick_scaleio.ScaleIOConnector):
         return self.search_path
 
 
-class InteropTestCase(base.DriverTestCase):
-
-    def make_powerflex(self, group=POWERFLEX, pools='pd1:sp1,pd1:sp2',
-                       **overrides):
-        """Cinder 29's in-tree PowerFlexDriver for section ``group``."""
-        options = {
-            'volume_backend_name': group,
-            'san_ip': '127.0.0.1',
-            'san_login': 'admin',
-            'san_password': 'Scaleio123',
-            'powerflex_rest_server_port': self.sim.port,
-            'powerflex_storage_pools': pools,
-            'driver_ssl_cert_verify': True,
-            'driver_ssl_cert_path': self.sim.ca_file,
-        }
-        options.update(overrides)
-        conf = configuration.Configuration(cinder_driver.volume_opts,
-                                           config_group=group)
-        driver = powerflex.PowerFlexDriver(configuration=conf,
-                                           host='cinder-volume@' + group)
-        for name, value in options.items():
-            self.conf.config(group=group, **{name: value})
-        driver.do_setup(self.context)
-        driver.check_for_setup_error()
-        return driver
-
-    def record(self, size, pool, volume_type=None, host=base.HOST, **kw):
-        """A Cinder volume record on ``host`` (nothing on the array)."""
-        volume = self.volume(size=size, pool=pool, volume_type=volume_type,
-                             create=False, **kw)
-        volume.host = '%s#%s' % (host, pool)
-        volume.save()
-        return volume
-
-    def created(self, obj, update):
-        obj.update(update or {})
-        obj.status = 'available'
-        obj.save()
-        return obj
+class InteropTestCase(support.DriverTestCase):
 
     def pf_volume(self, pf, size=5, pool='pd1:sp1', volume_type=None,
-                  host=base.HOST):
+                  host=support.HOST):
         volume = self.record(size, pool, volume_type, host)
         return self.created(volume, pf.create_volume(volume))
 
@@ -132,10 +91,12 @@ class TestDropIn(InteropTestCase):
             record = self.array_volume(obj)
             self.assertEqual(tree, record.vtree_id)
             self.assertEqual(names.id_to_name(obj.id), record.name)
-        self.assertEqual(16 * GIB_KIB, self.array_volume(from_snap).size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.array_volume(from_snap).size_kib)
 
         self.driver.extend_volume(volume, 20)
-        self.assertEqual(24 * GIB_KIB, self.array_volume(volume).size_kib)
+        self.assertEqual(24 * sizes.KIB_PER_GIB,
+                         self.array_volume(volume).size_kib)
 
         for snap in (pf_snap, ours_snap):
             self.driver.delete_snapshot(snap)
@@ -185,7 +146,7 @@ class TestDropIn(InteropTestCase):
         self.assertEqual([], self.mapped_sdcs(volume))
         # Deleting a volume still mapped somewhere unmaps it first.
         self.pf.initialize_connection(volume,
-                                      self.connector(base.SDC2_GUID))
+                                      self.connector(support.SDC2_GUID))
         self.driver.delete_volume(volume)
         self.assertEqual({}, self.array_names())
 
@@ -214,10 +175,10 @@ class TestDropIn(InteropTestCase):
 
     def test_storage_assisted_migration_of_powerflex_volume(self):
         volume = self.pf_volume(self.pf, size=8)
-        self.conf.config(group=base.BACKEND,
+        self.conf.config(group=support.BACKEND,
                          scaleio_migration_poll_interval=0.01)
-        host = {'host': base.HOST + '#pd1:sp2',
-                'capabilities': {'volume_backend_name': base.BACKEND}}
+        host = {'host': support.HOST + '#pd1:sp2',
+                'capabilities': {'volume_backend_name': support.BACKEND}}
         self.assertEqual((True, {'host': host['host']}),
                          self.driver.migrate_volume(self.context, volume,
                                                     host))
@@ -261,7 +222,8 @@ class TestRollBack(InteropTestCase):
         from_snap = self.record(12, 'pd1:sp1')
         self.created(from_snap,
                      self.pf.create_volume_from_snapshot(from_snap, snap))
-        self.assertEqual(16 * GIB_KIB, self.array_volume(from_snap).size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.array_volume(from_snap).size_kib)
         # The in-tree driver writes rounded sizes into its records.
         self.assertEqual((8, 16), (clone.size, from_snap.size))
         for obj in (pf_snap, clone, from_snap):
@@ -269,9 +231,11 @@ class TestRollBack(InteropTestCase):
                              self.array_volume(obj).name)
         # 5 -> 6 GiB stays within the 8 GiB on the array.
         self.pf.extend_volume(volume, 6)
-        self.assertEqual(8 * GIB_KIB, self.array_volume(volume).size_kib)
+        self.assertEqual(8 * sizes.KIB_PER_GIB,
+                         self.array_volume(volume).size_kib)
         self.pf.extend_volume(volume, 12)
-        self.assertEqual(16 * GIB_KIB, self.array_volume(volume).size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.array_volume(volume).size_kib)
         for s in (snap, pf_snap):
             self.pf.delete_snapshot(s)
         for v in (from_snap, clone, volume):
@@ -292,12 +256,12 @@ class TestRollBack(InteropTestCase):
         volume = self.volume(size=8)
         self.driver.initialize_connection(volume, self.connector())
         info = self.pf.initialize_connection(volume,
-                                             self.connector(base.SDC2_GUID))
+                                             self.connector(support.SDC2_GUID))
         self.assertEqual(volume.provider_id, info['data']['scaleIO_volume_id'])
         self.assertEqual(sorted([self.sdc_id(), self.sdc_id('sdc2')]),
                          sorted(self.mapped_sdcs(volume)))
         self.pf.terminate_connection(volume, self.connector())
-        self.pf.terminate_connection(volume, self.connector(base.SDC2_GUID))
+        self.pf.terminate_connection(volume, self.connector(support.SDC2_GUID))
         self.assertEqual([], self.mapped_sdcs(volume))
 
     def test_powerflex_finishes_a_migration_ours_started(self):
@@ -326,7 +290,7 @@ class TestTwoBackends(InteropTestCase):
         # Each section keeps its own values.
         self.assertEqual('pd1:sp1', CONF[POWERFLEX].powerflex_storage_pools)
         self.assertEqual(['pd1:sp2'],
-                         CONF[base.BACKEND].scaleio_storage_pools)
+                         CONF[support.BACKEND].scaleio_storage_pools)
         self.assertIsNone(self.driver.configuration.safe_get(
             'powerflex_storage_pools'))
         self.assertIsNone(pf.configuration.safe_get('scaleio_storage_pools'))
@@ -336,7 +300,7 @@ class TestTwoBackends(InteropTestCase):
 
         ours = self.driver.get_volume_stats(refresh=True)
         theirs = pf.get_volume_stats(refresh=True)
-        self.assertEqual(base.BACKEND, ours['volume_backend_name'])
+        self.assertEqual(support.BACKEND, ours['volume_backend_name'])
         self.assertEqual(POWERFLEX, theirs['volume_backend_name'])
         self.assertEqual(['pd1:sp2'], [p['pool_name'] for p in ours['pools']])
         self.assertEqual(['pd1:sp1'],
@@ -368,16 +332,6 @@ class TestTwoBackends(InteropTestCase):
         """Values as a cinder.conf section holds them (raw strings)."""
         self.conf.load_raw_values(group=group, **values)
 
-    def new_driver(self, cls, group):
-        conf = configuration.Configuration(cinder_driver.volume_opts,
-                                           config_group=group)
-        driver = cls(configuration=conf, host='cinder-volume@' + group)
-        driver.do_setup(self.context)
-        driver.check_for_setup_error()
-        if cls is scaleio_driver.ScaleIODriver:
-            self.addCleanup(driver.gateway.close)
-        return driver
-
     def test_upstream_option_names_configure_ours(self):
         self.load_section(
             'legacy', volume_backend_name='legacy', san_ip='127.0.0.1',
@@ -391,7 +345,7 @@ class TestTwoBackends(InteropTestCase):
             powerflex_allow_non_padded_volumes='True',
             powerflex_allow_migration_during_rebuild='True',
             powerflex_max_image_cache_vtree_size='20')
-        ours = self.new_driver(scaleio_driver.ScaleIODriver, 'legacy')
+        ours = self.load_driver('legacy')
         self.assertEqual(['pd1:sp1', 'pd1:sp2'], sorted(ours.backend.pools))
         option = ours.backend.option
         self.assertEqual(self.sim.port, option('scaleio_rest_server_port'))
@@ -417,8 +371,8 @@ class TestTwoBackends(InteropTestCase):
             driver_ssl_cert_path=self.sim.ca_file,
             powerflex_storage_pools='pd1:sp1',
             powerflex_rest_server_port=str(self.sim.port))
-        pf = self.new_driver(powerflex.PowerFlexDriver, 'switch')
-        ours = self.new_driver(scaleio_driver.ScaleIODriver, 'switch')
+        pf = self.load_driver('switch', cls=powerflex.PowerFlexDriver)
+        ours = self.load_driver('switch')
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
         self.assertEqual(['pd1:sp1'], list(ours.backend.pools))
         volume = self.pf_volume(pf, size=8, host='cinder-volume@switch')
@@ -442,8 +396,8 @@ class TestTwoBackends(InteropTestCase):
             scaleio_ca_bundle=self.sim.ca_file,
             scaleio_storage_pools='pd1:sp2',
             scaleio_rest_server_port=str(self.sim.port))
-        pf = self.new_driver(powerflex.PowerFlexDriver, 'pf-raw')
-        ours = self.new_driver(scaleio_driver.ScaleIODriver, 'ours-raw')
+        pf = self.load_driver('pf-raw', cls=powerflex.PowerFlexDriver)
+        ours = self.load_driver('ours-raw')
         self.assertEqual(['pd1:sp1'], pf.storage_pools)
         self.assertEqual(['pd1:sp2'], list(ours.backend.pools))
         self.assertIsNone(pf.configuration.safe_get('scaleio_storage_pools'))

@@ -12,18 +12,18 @@ import ddt
 from cinder import exception
 from cinder import objects
 from scaleio_client import names
-from tests.functional.cinder import base
-from tests.functional.sim import base as sim_base
+from scaleio_client import sizes
+from tests.support import cinder as support
+from tests.support import common
 
-GIB = 1024 * 1024
 LIST_VOLUMES = 'GET /api/instances/StoragePool::{id}/relationships/Volume'
 
 
-class ManageTestCase(base.DriverTestCase):
+class ManageTestCase(support.DriverTestCase):
 
     def setUp(self):
         super().setUp()
-        self.gw = sim_base.Gateway(self.sim, verify=self.sim.ca_file)
+        self.gw = common.Gateway(self.sim, verify=self.sim.ca_file)
 
     # --------------------------------------------------- the array side
     def array_state(self):
@@ -108,7 +108,8 @@ class TestManageVolume(ManageTestCase):
         self.driver.terminate_connection(volume, self.connector())
         volume.provider_id = None
         self.driver.extend_volume(volume, 20)
-        self.assertEqual(24 * GIB, self.array_object(array_id)['sizeInKb'])
+        self.assertEqual(24 * sizes.KIB_PER_GIB,
+                         self.array_object(array_id)['sizeInKb'])
         self.driver.delete_volume(volume)
         self.assertEqual([], self.sim.mdm.list('Volume'))
 
@@ -329,7 +330,7 @@ class TestManageVolumeRefused(ManageTestCase):
             self.driver.manage_existing, self.new_volume(pool='pd1:sp1'),
             {'source-id': array_id},
             'array volume %s is in pd1:sp2, not in pd1:sp1' % array_id,
-            'manage it on host %s#pd1:sp2' % base.HOST)
+            'manage it on host %s#pd1:sp2' % support.HOST)
         self.assertNotIn('this backend', message)
         volume = self.manage(self.new_volume(pool='pd1:sp2'),
                              {'source-id': array_id})

@@ -12,7 +12,8 @@ import requests
 
 from scaleio_client import names
 from scaleio_client import records
-from tests.functional.cinder import base
+from scaleio_client import sizes
+from tests.support import cinder as support
 
 # Two pools more than the default system: sp3 without zero padding.
 TOPOLOGY = {
@@ -32,7 +33,7 @@ TOPOLOGY = {
 }
 
 
-def destination(pool, backend=base.HOST, backend_name=base.BACKEND):
+def destination(pool, backend=support.HOST, backend_name=support.BACKEND):
     """The ``host`` argument the scheduler hands migrate_volume."""
     return {'host': '%s#%s' % (backend, pool),
             'cluster_name': None,
@@ -41,11 +42,11 @@ def destination(pool, backend=base.HOST, backend_name=base.BACKEND):
                              'pool_name': pool}}
 
 
-class MigrationTestCase(base.DriverTestCase):
+class MigrationTestCase(support.DriverTestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf.config(group=base.BACKEND,
+        self.conf.config(group=support.BACKEND,
                          scaleio_migration_poll_interval=0.01,
                          scaleio_migration_timeout=30)
 
@@ -75,7 +76,7 @@ class MigrationTestCase(base.DriverTestCase):
 class TestMigrateVolume(MigrationTestCase):
 
     def assert_moved(self, volume, pool, result):
-        self.assertEqual((True, {'host': '%s#%s' % (base.HOST, pool)}),
+        self.assertEqual((True, {'host': '%s#%s' % (support.HOST, pool)}),
                          result)
         record = self.array_volume(volume)
         self.assertEqual(self.pool_id(pool), record.storage_pool_id)
@@ -141,7 +142,7 @@ class TestMigrateVolume(MigrationTestCase):
         self.assertEqual(records.THIN, record.volume_type)
 
     def test_default_type_follows_san_thin_provision(self):
-        driver = self.make_driver(base.BACKEND, self.pools,
+        driver = self.make_driver(support.BACKEND, self.pools,
                                   san_thin_provision=False)
         volume = self.volume(size=8, pool='pd1:sp2')
         self.assertEqual(records.THIN, self.array_volume(volume).volume_type)
@@ -152,7 +153,7 @@ class TestMigrateVolume(MigrationTestCase):
 
     def test_allowed_during_rebuild(self):
         driver = self.make_driver(
-            base.BACKEND, self.pools,
+            support.BACKEND, self.pools,
             scaleio_allow_migration_during_rebuild=True)
         volume = self.volume(size=8)
         self.assert_moved(volume, 'pd1:sp2', driver.migrate_volume(
@@ -265,15 +266,15 @@ class TestMigrationFallsBack(MigrationTestCase):
         # Two backends sharing a volume_backend_name may be two arrays.
         volume = self.volume(size=8)
         self.assert_falls_back(volume, destination(
-            'pd1:sp2', backend='other-host@' + base.BACKEND))
+            'pd1:sp2', backend='other-host@' + support.BACKEND))
 
     def test_same_backend_in_another_cluster_member(self):
         # Active-active: same cluster, so the same array and pools.
         volume = self.volume(size=8)
-        volume.cluster_name = 'cluster@' + base.BACKEND
+        volume.cluster_name = 'cluster@' + support.BACKEND
         volume.save()
-        host = destination('pd1:sp2', backend='other-host@' + base.BACKEND)
-        host['cluster_name'] = 'cluster@' + base.BACKEND + '#pd1:sp2'
+        host = destination('pd1:sp2', backend='other-host@' + support.BACKEND)
+        host['cluster_name'] = 'cluster@' + support.BACKEND + '#pd1:sp2'
         result = self.driver.migrate_volume(self.context, volume, host)
         self.assertEqual((True, {'host': host['host']}), result)
 
@@ -283,7 +284,7 @@ class TestMigrationFallsBack(MigrationTestCase):
 
     def test_destination_without_pool(self):
         volume = self.volume(size=8)
-        self.assert_falls_back(volume, {'host': base.HOST,
+        self.assert_falls_back(volume, {'host': support.HOST,
                                         'capabilities': {}})
 
     def test_volume_with_a_snapshot(self):
@@ -371,7 +372,7 @@ class TestUnpaddedPoolNotAllowed(MigrationTestCase):
         # Moving in would put a volume where the operator allows none;
         # the host copy then fails in create_volume with the reason.
         volume = self.volume(size=8, pool='pd1:sp2')
-        self.conf.config(group=base.BACKEND,
+        self.conf.config(group=support.BACKEND,
                          scaleio_allow_non_padded_volumes=False)
         self.assertEqual((False, None), self.driver.migrate_volume(
             self.context, volume, destination('pd1:sp3')))
@@ -406,7 +407,7 @@ class TestMigrationFailures(MigrationTestCase):
     def test_pause_reason_fails_the_migration(self):
         volume = self.volume(size=8)
         tree_id = self.array_volume(volume).vtree_id
-        self.conf.config(group=base.BACKEND,
+        self.conf.config(group=support.BACKEND,
                          scaleio_migration_poll_interval=0.05)
         outcome = {}
 
@@ -446,18 +447,18 @@ class TestMigrationFailures(MigrationTestCase):
 
     def test_timeout_keeps_the_records_and_can_be_resumed(self):
         volume = self.volume(size=8)
-        self.conf.config(group=base.BACKEND, scaleio_migration_timeout=0)
+        self.conf.config(group=support.BACKEND, scaleio_migration_timeout=0)
         error = self.assertRaises(
             exception.VolumeBackendAPIException, self.driver.migrate_volume,
             self.context, volume, destination('pd1:sp2'))
         self.assertIn('still moving', str(error))
         self.assertIsNotNone(self.vtree(volume).migration)
         # Migrating again to the same pool picks up the running move.
-        self.conf.config(group=base.BACKEND, scaleio_migration_timeout=30)
+        self.conf.config(group=support.BACKEND, scaleio_migration_timeout=30)
         before = self.sim.log.counters()
         result = self.driver.migrate_volume(self.context, volume,
                                             destination('pd1:sp2'))
-        self.assertEqual((True, {'host': base.HOST + '#pd1:sp2'}), result)
+        self.assertEqual((True, {'host': support.HOST + '#pd1:sp2'}), result)
         self.assertEqual(1, self.migrate_requests(before))
         self.assertEqual(self.pool_id('pd1:sp2'),
                          self.array_volume(volume).storage_pool_id)
@@ -540,7 +541,7 @@ class TestUpdateMigratedVolume(MigrationTestCase):
         # The migrated volume works under its id, including by name.
         volume.provider_id = None
         self.driver.extend_volume(volume, 12)
-        self.assertEqual(16 * 1024 * 1024,
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
                          self.sim.mdm.get('Volume', new_array).size_kib)
         info = self.driver.initialize_connection(volume, self.connector())
         self.assertEqual(new_array, info['data']['scaleIO_volume_id'])
@@ -629,7 +630,7 @@ class TestUpdateMigratedVolume(MigrationTestCase):
         self.driver.gateway.rename_volume(old_array, 'renamed-by-admin')
         stranger = self.driver.gateway.create_volume(
             names.id_to_name(volume.id), self.pool_id('pd1:sp1'),
-            8 * 1024 * 1024)
+            8 * sizes.KIB_PER_GIB)
         update = self.driver.update_migrated_volume(self.context, volume,
                                                     new, 'available')
         self.assertEqual({'_name_id': new.id}, update)

@@ -4,8 +4,8 @@ from cinder import context as cinder_context
 from cinder import exception
 from cinder.volume import volume_types
 
-from tests.functional.cinder import base
 from tests.functional.cinder import test_attach
+from tests.support import cinder as support
 
 LIMITS = 'POST /api/instances/Volume::{id}/action/setMappedSdcLimits'
 
@@ -67,7 +67,7 @@ class TestRetype(test_attach.AttachTestCase):
         volume = self.volume(8, volume_type=plain)
         before = self.sim.log.counters()
         self.assertEqual((False, None), self.retype(
-            volume, fast, host='%s#pd1:sp2' % base.HOST))
+            volume, fast, host='%s#pd1:sp2' % support.HOST))
         self.assertEqual({}, self.requests_since(before))
 
     def test_a_bad_qos_value_changes_nothing(self):

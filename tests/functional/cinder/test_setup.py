@@ -13,10 +13,7 @@ import ddt
 import fixtures
 
 from cinder import exception
-from cinder.volume import configuration
-from cinder.volume import driver as cinder_driver
-from scaleio_cinder import driver as scaleio_driver
-from tests.functional.cinder import base
+from tests.support import cinder as support
 
 
 def closed_port():
@@ -37,7 +34,7 @@ def padding_topology(unpadded_pool='sp3'):
 
 
 @ddt.ddt
-class TestSetup(base.DriverTestCase):
+class TestSetup(support.DriverTestCase):
 
     def setup_error(self, exc_class, pools='pd1:sp1,pd1:sp2', **options):
         """The exception do_setup + check_for_setup_error raise."""
@@ -152,7 +149,7 @@ class TestSetup(base.DriverTestCase):
         self.assertIn('12.5', log.output)
 
 
-class TestZeroPadding(base.DriverTestCase):
+class TestZeroPadding(support.DriverTestCase):
     """Pools whose new volumes could show other tenants' old data."""
 
     simulator_options = {'tls': True, 'topology': padding_topology()}
@@ -196,7 +193,7 @@ class TestZeroPadding(base.DriverTestCase):
 
 
 @ddt.ddt
-class TestUpstreamOptionNames(base.DriverTestCase):
+class TestUpstreamOptionNames(support.DriverTestCase):
     """cinder.conf sections written for the in-tree PowerFlex driver."""
 
     def driver_from_file(self, lines, group='upstream'):
@@ -206,10 +203,7 @@ class TestUpstreamOptionNames(base.DriverTestCase):
         with open(path, 'w') as f:
             f.write('[%s]\n%s\n' % (group, '\n'.join(lines)))
         self.conf.set_config_files([path])
-        conf = configuration.Configuration(cinder_driver.volume_opts,
-                                           config_group=group)
-        return scaleio_driver.ScaleIODriver(configuration=conf,
-                                            host='cinder-volume@' + group)
+        return self.load_driver(group, setup=False)
 
     @ddt.data(
         ('powerflex_storage_pools', 'pd1:sp2', 'scaleio_storage_pools',

@@ -1,22 +1,23 @@
 """A first story: a thin volume through its life."""
 
-from tests.functional.cinder import base
+from scaleio_client import sizes
+from tests.support import cinder as support
 
 
-class TestVolumeLife(base.DriverTestCase):
+class TestVolumeLife(support.DriverTestCase):
 
     def test_create_snapshot_clone_attach_extend_delete(self):
         vt = self.volume_type('thin', {'provisioning:type': 'thin'},
                               qos={'maxIOPS': '100', 'maxBWS': '2000'})
         volume = self.volume(size=10, volume_type=vt)
         record = self.array_volume(volume)
-        self.assertEqual(16 * 1024 * 1024, record.size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB, record.size_kib)
         self.assertEqual(10, volume.size)
         snapshot = self.snapshot(volume)
         clone = self.volume(size=20, create=False, volume_type=vt)
         clone.update(self.driver.create_volume_from_snapshot(clone,
                                                              snapshot))
-        self.assertEqual(24 * 1024 * 1024,
+        self.assertEqual(24 * sizes.KIB_PER_GIB,
                          self.array_volume(clone).size_kib)
         info = self.driver.initialize_connection(volume, self.connector())
         self.assertEqual('scaleio', info['driver_volume_type'])
@@ -24,7 +25,8 @@ class TestVolumeLife(base.DriverTestCase):
         self.assertEqual('2048', info['data']['bandwidthLimit'])
         self.assertNotIn('Scaleio123', str(info))
         self.driver.extend_volume(volume, 12)
-        self.assertEqual(16 * 1024 * 1024, self.array_volume(volume).size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.array_volume(volume).size_kib)
         self.driver.terminate_connection(volume, self.connector())
         stats = self.driver.get_volume_stats(refresh=True)
         self.assertEqual(['pd1:sp1', 'pd1:sp2'],

@@ -4,7 +4,7 @@ import ddt
 
 from cinder import exception
 from scaleio_client import names
-from tests.functional.cinder import base
+from tests.support import cinder as support
 
 SNAPSHOT = 'POST /api/instances/System/action/snapshotVolumes'
 REMOVE = 'POST /api/instances/Volume::{id}/action/removeVolume'
@@ -12,7 +12,7 @@ MAP = 'POST /api/instances/Volume::{id}/action/addMappedSdc'
 LIMITS = 'POST /api/instances/Volume::{id}/action/setMappedSdcLimits'
 
 
-class SnapshotTestCase(base.DriverTestCase):
+class SnapshotTestCase(support.DriverTestCase):
 
     def array_volumes(self):
         return sorted(v.id for v in self.sim.mdm.list('Volume'))
@@ -108,7 +108,7 @@ class TestBackupAttach(SnapshotTestCase):
         snapshot = self.snapshot(volume)
         before = self.sim.log.counters()
         info = self.driver.initialize_connection_snapshot(
-            snapshot, self.connector(base.SDC2_GUID, 'backup1'))
+            snapshot, self.connector(support.SDC2_GUID, 'backup1'))
         # A backup reads as fast as it can: the volume's limits are not
         # the snapshot's.
         self.assertNotIn(LIMITS, self.requests_since(before))
@@ -117,15 +117,15 @@ class TestBackupAttach(SnapshotTestCase):
         self.assertEqual(names.id_to_name(snapshot.id),
                          data['scaleIO_volname'])
         self.assertEqual(snapshot.provider_id, data['scaleIO_volume_id'])
-        self.assertEqual(base.SDC2_GUID, data['sdc_guid'])
+        self.assertEqual(support.SDC2_GUID, data['sdc_guid'])
         self.assertIsNone(data['iopsLimit'])
-        self.assertEqual([self.sdc_id(base.SDC2_GUID)],
+        self.assertEqual([self.sdc_id(support.SDC2_GUID)],
                          self.mapped_sdcs(snapshot))
         self.assertEqual([], self.mapped_sdcs(volume))
 
     def test_terminate_unmaps_the_snapshot(self):
         snapshot = self.snapshot(self.volume(8))
-        connector = self.connector(base.SDC2_GUID, 'backup1')
+        connector = self.connector(support.SDC2_GUID, 'backup1')
         self.driver.initialize_connection_snapshot(snapshot, connector)
         self.driver.terminate_connection_snapshot(snapshot, connector)
         self.assertEqual([], self.mapped_sdcs(snapshot))
@@ -140,7 +140,7 @@ class TestBackupAttach(SnapshotTestCase):
         self.driver.initialize_connection_snapshot(snapshot,
                                                    self.connector())
         self.driver.initialize_connection_snapshot(
-            snapshot, self.connector(base.SDC2_GUID, 'backup1'))
+            snapshot, self.connector(support.SDC2_GUID, 'backup1'))
         self.driver.terminate_connection_snapshot(snapshot, None)
         self.assertEqual([], self.mapped_sdcs(snapshot))
 
@@ -153,7 +153,7 @@ class TestBackupAttach(SnapshotTestCase):
 
 
 @ddt.ddt
-class TestBackupUseTempSnapshot(base.DriverTestCase):
+class TestBackupUseTempSnapshot(support.DriverTestCase):
 
     @ddt.data(True, False)
     def test_the_operators_choice_is_honoured(self, value):

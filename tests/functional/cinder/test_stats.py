@@ -8,9 +8,9 @@ import os
 
 import ddt
 
-from tests.functional.cinder import base
+from tests.support import cinder as support
+from tests.support import common
 
-GIB = 1024 ** 3
 STATISTICS = ('POST /api/types/StoragePool/instances/action/'
               'querySelectedStatistics')
 FLAGS = ('QoS_support', 'multiattach', 'consistent_group_snapshot_enabled',
@@ -30,7 +30,7 @@ def topology(fine_granularity=True):
         ]}]}
 
 
-class StatsTestCase(base.DriverTestCase):
+class StatsTestCase(support.DriverTestCase):
 
     simulator_options = {'tls': True, 'topology': topology()}
 
@@ -45,8 +45,9 @@ class StatsTestCase(base.DriverTestCase):
         path = self.sim.dataplane.path(obj.provider_id)
         with open(path, 'ab') as f:
             if not f.tell():
-                f.truncate(self.array_volume(obj).size_kib * 1024)
-            os.posix_fallocate(f.fileno(), 0, int(gib * GIB))
+                f.truncate(self.array_volume(obj).size_kib
+                           * common.BYTES_PER_KIB)
+            os.posix_fallocate(f.fileno(), 0, int(gib * common.BYTES_PER_GIB))
 
 
 @ddt.ddt
@@ -61,7 +62,7 @@ class TestStats(StatsTestCase):
 
     def test_the_backend_describes_itself(self):
         stats = self.stats()
-        self.assertEqual(base.BACKEND, stats['volume_backend_name'])
+        self.assertEqual(support.BACKEND, stats['volume_backend_name'])
         self.assertEqual('scaleio', stats['storage_protocol'])
         self.assertEqual('Dell EMC', stats['vendor_name'])
         self.assertEqual(self.driver.VERSION, stats['driver_version'])

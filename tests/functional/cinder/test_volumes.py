@@ -13,9 +13,10 @@ from cinder.db import api as db_api
 from cinder import exception
 from cinder import objects
 from scaleio_client import names
-from tests.functional.cinder import base
+from scaleio_client import sizes
+from tests.support import cinder as support
+from tests.support import common
 
-KIB_PER_GIB = 1024 * 1024
 CREATE = 'POST /api/types/Volume/instances'
 SNAPSHOT = 'POST /api/instances/System/action/snapshotVolumes'
 EXTEND = 'POST /api/instances/Volume::{id}/action/setVolumeSize'
@@ -33,7 +34,7 @@ def mutations(requests):
             if k.startswith('POST ') and not k.endswith(QUERIES)}
 
 
-class VolumeTestCase(base.DriverTestCase):
+class VolumeTestCase(support.DriverTestCase):
 
     def pool_id(self, name):
         for pool in self.sim.mdm.list('StoragePool'):
@@ -45,7 +46,7 @@ class VolumeTestCase(base.DriverTestCase):
         return sorted(v.id for v in self.sim.mdm.list('Volume'))
 
     def array_size_gib(self, obj):
-        return self.array_volume(obj).size_kib // KIB_PER_GIB
+        return self.array_volume(obj).size_kib // sizes.KIB_PER_GIB
 
     def reload(self, volume):
         return objects.Volume.get_by_id(self.context, volume.id)
@@ -232,7 +233,7 @@ class TestDelete(VolumeTestCase):
         volume = self.volume(8)
         self.driver.initialize_connection(volume, self.connector())
         self.driver.initialize_connection(
-            volume, self.connector(base.SDC2_GUID, 'compute2'))
+            volume, self.connector(support.SDC2_GUID, 'compute2'))
         before = self.sim.log.counters()
         self.driver.delete_volume(volume)
         self.assertEqual([], self.array_volumes())
@@ -294,7 +295,7 @@ class TestExtend(VolumeTestCase):
         self.driver.initialize_connection(volume, self.connector())
         self.driver.extend_volume(volume, 20)
         record = self.array_volume(volume)
-        self.assertEqual(24 * KIB_PER_GIB, record.size_kib)
+        self.assertEqual(24 * sizes.KIB_PER_GIB, record.size_kib)
         self.assertEqual(1, len(record.mappings))
 
     @ddt.data(
@@ -311,7 +312,7 @@ class TestExtend(VolumeTestCase):
         volume = self.volume(size, volume_type=vt)
         self.driver.initialize_connection(volume, self.connector())
         self.driver.initialize_connection(
-            volume, self.connector(base.SDC2_GUID, 'compute2'))
+            volume, self.connector(support.SDC2_GUID, 'compute2'))
 
         def limits():
             return [(m.limit_iops, m.limit_bw_kbps)
@@ -334,7 +335,7 @@ class TestClone(VolumeTestCase):
         self.assertEqual(names.id_to_name(clone.id), record.name)
         self.assertEqual(source.provider_id, record.ancestor_id)
         self.assertEqual(self.array_volume(source).vtree_id, record.vtree_id)
-        self.assertEqual(16 * KIB_PER_GIB, record.size_kib)
+        self.assertEqual(16 * sizes.KIB_PER_GIB, record.size_kib)
 
     @ddt.data(
         # source size, clone size, clone's array GiB, resized?
@@ -379,7 +380,7 @@ class TestClone(VolumeTestCase):
         expected = {SNAPSHOT: 1, EXTEND: 1} if resized else {SNAPSHOT: 1}
         self.assertEqual(expected, self.requests_since(before))
         record = self.array_volume(volume)
-        self.assertEqual(array_gib * KIB_PER_GIB, record.size_kib)
+        self.assertEqual(array_gib * sizes.KIB_PER_GIB, record.size_kib)
         self.assertEqual(snapshot.provider_id, record.ancestor_id)
         self.assertEqual(names.id_to_name(volume.id), record.name)
 
@@ -444,7 +445,8 @@ class TestRevert(VolumeTestCase):
         path = self.sim.dataplane.path(obj.provider_id)
         if not os.path.exists(path):
             with open(path, 'wb') as f:
-                f.truncate(self.array_volume(obj).size_kib * 1024)
+                f.truncate(self.array_volume(obj).size_kib
+                           * common.BYTES_PER_KIB)
         with open(path, 'r+b') as f:
             f.write(data)
 

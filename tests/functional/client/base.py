@@ -2,15 +2,9 @@
 client pointed at it over real HTTP (HTTPS when the simulator serves TLS,
 verified with the simulator's CA file)."""
 
-from scaleio_client import client as client_mod
-from scaleio_client import config as config_mod
-from scaleio_client import transport as transport_mod
+from scaleio_client import sizes
 from tests import base
-from tests.functional.sim import base as sim_base
-
-USERNAME = 'admin'
-PASSWORD = 'Scaleio123'
-GIB_IN_KIB = 1024 * 1024
+from tests.support import common
 
 
 class ClientTestCase(base.TestCase):
@@ -26,35 +20,18 @@ class ClientTestCase(base.TestCase):
     def setUp(self):
         super().setUp()
         self.sim = self.useFixture(
-            sim_base.SimulatorFixture(**self.simulator_options)).sim
+            common.SimulatorFixture(**self.simulator_options)).sim
         self.client = self.make_client()
 
     def make_config(self, **overrides):
-        options = {'username': USERNAME, 'password': PASSWORD,
-                   # Fast tests: short backoff, timeouts that end a hang.
-                   'retry_backoff': 0.01, 'retry_backoff_max': 0.05,
-                   'connect_timeout': 5.0, 'read_timeout': 10.0}
-        if self.sim.tls:
-            options['ca_bundle'] = self.sim.ca_file
-        options.update(self.client_options)
-        options.update(overrides)
-        url = options.pop('url', self.sim.url)
-        return config_mod.GatewayConfig.from_url(url, **options)
+        return common.client_config(
+            self.sim, **dict(self.client_options, **overrides))
 
     def make_client(self, sleep=None, **config_overrides):
         """A client of the simulator; ``sleep`` replaces the retry sleep."""
-        config = self.make_config(**config_overrides)
-        transport = None
-        if sleep is not None:
-            transport = transport_mod.Transport(config, sleep=sleep)
-        gateway = client_mod.ScaleIOClient(config, transport=transport)
-
-        def close():
-            # Faults left by the test must not slow the logout down.
-            self.sim.faults.clear()
-            gateway.close()
-        self.addCleanup(close)
-        return gateway
+        return self.useFixture(common.ClientFixture(
+            self.sim, sleep=sleep,
+            **dict(self.client_options, **config_overrides))).client
 
     # -------------------------------------------------------- wire facts
     def sim_count(self, endpoint):
@@ -77,7 +54,8 @@ class ClientTestCase(base.TestCase):
 
     def create_volume(self, name, size_gib=8, pool='sp1', **kwargs):
         return self.client.create_volume(name, self.pool_id(pool),
-                                         size_gib * GIB_IN_KIB, **kwargs)
+                                         size_gib * sizes.KIB_PER_GIB,
+                                         **kwargs)
 
     def volumes_named(self, name, pool='sp1'):
         return [v for v in self.client.pool_volumes(self.pool_id(pool))

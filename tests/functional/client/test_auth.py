@@ -6,6 +6,7 @@ import time
 import ddt
 
 from scaleio_client import exceptions
+from scaleio_client import sizes
 from tests.functional.client import base
 
 LOGIN = 'GET /api/login'
@@ -115,7 +116,7 @@ class TestTokenRefused(base.ClientTestCase):
         pool_id = self.pool_id()
         self.sim.tokens.revoke()
         volume_id = self.client.create_volume('relogin-body', pool_id,
-                                              16 * base.GIB_IN_KIB,
+                                              16 * sizes.KIB_PER_GIB,
                                               thin=False)
         volume = self.client.volume(volume_id)
         self.assertEqual('relogin-body', volume.name)

@@ -4,6 +4,7 @@ one login again when the gateway forgets the token under load."""
 import threading
 import time
 
+from scaleio_client import sizes
 from tests.functional.client import base
 
 SYSTEMS = 'GET /api/types/System/instances'
@@ -38,7 +39,7 @@ class TestSharedClient(base.ClientTestCase):
             name = 'shared-%02d' % index
             start.wait(30)
             volume_id = self.client.create_volume(name, pool_id,
-                                                  8 * base.GIB_IN_KIB)
+                                                  8 * sizes.KIB_PER_GIB)
             volume = self.client.volume(volume_id)
             self.client.rename_volume(volume_id, name + '-r')
             self.client.extend_volume(volume_id, 16)

@@ -5,6 +5,7 @@ on the wire, and bodies that are not JSON, empty or cut short."""
 import ddt
 
 from scaleio_client import exceptions
+from scaleio_client import sizes
 from tests.functional.client import base
 
 NO_SUCH_ID = '0123456789abcdef'
@@ -286,7 +287,7 @@ class TestMalformedAnswers(GatewayErrorsTestCase):
         self.answer_with('/api/types/Volume/instances', 200, body,
                          method='POST')
         self.assertRaises(exceptions.ProtocolError, self.client.create_volume,
-                          'answer-without-id', pool_id, 8 * base.GIB_IN_KIB)
+                          'answer-without-id', pool_id, 8 * sizes.KIB_PER_GIB)
 
     def test_an_empty_200_for_an_action_is_success(self):
         volume_id = self.create_volume('named')

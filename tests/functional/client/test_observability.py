@@ -9,6 +9,7 @@ import fixtures
 
 from scaleio_client import exceptions
 from tests.functional.client import base
+from tests.support import common
 
 SYSTEMS_PATH = '/api/types/System/instances'
 LINE_RE = re.compile(r'^(GET|POST) (\S+) -> (\d{3}|None) in \d+\.\d ms$')
@@ -96,12 +97,12 @@ class TestNoSecretsInLogs(base.ClientTestCase):
         self.assertGreaterEqual(len(self.tokens), 3)
         output = self.log.output
         self.assertIn('GET /login -> 200', output)
-        secrets = {base.PASSWORD, 'Other-Pa55'} | self.tokens
+        secrets = {common.PASSWORD, 'Other-Pa55'} | self.tokens
         for secret in secrets:
             self.assertNotIn(secret, output)
             # Nor as the Basic authorization header would carry it.
             self.assertNotIn(base64.b64encode(
-                ('%s:%s' % (base.USERNAME, secret)).encode()).decode(),
+                ('%s:%s' % (common.USERNAME, secret)).encode()).decode(),
                 output)
 
     def test_no_token_in_the_errors_of_a_refused_token(self):
@@ -116,7 +117,7 @@ class TestNoSecretsInLogs(base.ClientTestCase):
             self.assertNotIn(token, str(error))
             self.assertNotIn(token, repr(error))
             self.assertNotIn(token, repr(vars(error)))
-        self.assertNotIn(base.PASSWORD, repr(vars(error)))
+        self.assertNotIn(common.PASSWORD, repr(vars(error)))
 
 
 class TestCounters(base.ClientTestCase):

@@ -15,12 +15,9 @@ from scaleio_client import names
 from scaleio_client import records
 from scaleio_client import sizes
 from tests.functional.client import base
-from tests.functional.sim import base as sim_base
+from tests.support import common
 
-GIB = sizes.KIB_PER_GIB
 SYSTEM_ID = '5c1a0de4a7e10001'
-SDC1_GUID = '5C1A0001-0000-4000-8000-000000000001'
-SDC2_GUID = '5C1A0001-0000-4000-8000-000000000002'
 NEW_GUID = '5C1A0001-0000-4000-8000-0000000000AA'
 UUID = '1e5f37e5-7e5e-4a0f-b170-e45f4b469f6a'
 
@@ -46,28 +43,16 @@ def new_name():
     return names.id_to_name(uuid.uuid4())
 
 
-class FakeClock:
-
-    def __init__(self, now=1000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
 class OperationsTestCase(base.ClientTestCase):
 
     def use_simulator(self, **options):
         """Replace the default simulator and client with these options."""
-        self.sim = self.useFixture(sim_base.SimulatorFixture(**options)).sim
+        self.sim = self.useFixture(common.SimulatorFixture(**options)).sim
         self.client = self.make_client()
         return self.client
 
     def client_with_clock(self, cache_ttl):
-        clock = FakeClock()
+        clock = common.FakeClock()
         gateway = client_mod.ScaleIOClient(self.make_config(),
                                            cache_ttl=cache_ttl, clock=clock)
         self.addCleanup(gateway.close)
@@ -92,7 +77,7 @@ class OperationsTestCase(base.ClientTestCase):
                                                name or new_name())])
         return group.volume_ids[0]
 
-    def sdc_id(self, guid=SDC1_GUID):
+    def sdc_id(self, guid=common.SDC1_GUID):
         return self.client.sdc_id(guid)
 
     def assertGone(self, volume_id):
@@ -240,7 +225,7 @@ class TestCreateVolume(OperationsTestCase):
     def test_size_is_rounded_up_to_8_gib(self, size_gib, rounded_gib):
         volume = self.client.volume(self.new_volume(size_gib))
         self.assertEqual(rounded_gib, volume.size_gib)
-        self.assertEqual(rounded_gib * GIB, volume.size_kib)
+        self.assertEqual(rounded_gib * sizes.KIB_PER_GIB, volume.size_kib)
 
     def test_one_request_creates_one_volume(self):
         self.pool('sp1')
@@ -345,8 +330,8 @@ class TestDeleteVolume(OperationsTestCase):
 
     def test_mapped_volume_is_unmapped_first(self):
         volume_id = self.new_volume()
-        self.client.map_volume(volume_id, self.sdc_id(SDC1_GUID))
-        self.client.map_volume(volume_id, self.sdc_id(SDC2_GUID))
+        self.client.map_volume(volume_id, self.sdc_id(common.SDC1_GUID))
+        self.client.map_volume(volume_id, self.sdc_id(common.SDC2_GUID))
         self.assertTrue(self.client.delete_volume(volume_id))
         self.assertGone(volume_id)
         self.assertEqual(1, self.count(action('removeMappedSdc')))
@@ -645,8 +630,8 @@ class TestMapping(OperationsTestCase):
         self.use_simulator(api_version=version)
         volume_id = self.new_volume()
         self.assertFalse(self.client.unmap_volume_from_all(volume_id))
-        self.client.map_volume(volume_id, self.sdc_id(SDC1_GUID))
-        self.client.map_volume(volume_id, self.sdc_id(SDC2_GUID))
+        self.client.map_volume(volume_id, self.sdc_id(common.SDC1_GUID))
+        self.client.map_volume(volume_id, self.sdc_id(common.SDC2_GUID))
         self.assertTrue(self.client.unmap_volume_from_all(volume_id))
         self.assertFalse(self.client.volume(volume_id).is_mapped)
         self.assertFalse(self.client.unmap_volume_from_all(volume_id))
@@ -660,7 +645,8 @@ class TestMapping(OperationsTestCase):
 
     def test_two_sdcs(self):
         volume_id = self.new_volume()
-        sdc1, sdc2 = self.sdc_id(SDC1_GUID), self.sdc_id(SDC2_GUID)
+        sdc1 = self.sdc_id(common.SDC1_GUID)
+        sdc2 = self.sdc_id(common.SDC2_GUID)
         self.client.map_volume(volume_id, sdc1)
         self.client.map_volume(volume_id, sdc2)
         self.assertCountEqual([sdc1, sdc2],
@@ -670,11 +656,11 @@ class TestMapping(OperationsTestCase):
 
     def test_second_sdc_needs_multiple_mappings(self):
         volume_id = self.new_volume()
-        self.client.map_volume(volume_id, self.sdc_id(SDC1_GUID))
+        self.client.map_volume(volume_id, self.sdc_id(common.SDC1_GUID))
         self.assertRaises(exceptions.GatewayError, self.client.map_volume,
-                          volume_id, self.sdc_id(SDC2_GUID),
+                          volume_id, self.sdc_id(common.SDC2_GUID),
                           allow_multiple=False)
-        self.assertEqual([self.sdc_id(SDC1_GUID)],
+        self.assertEqual([self.sdc_id(common.SDC1_GUID)],
                          self.client.volume(volume_id).mapped_sdc_ids)
 
     def test_read_only_mapping(self):
@@ -691,7 +677,7 @@ class TestMapping(OperationsTestCase):
     def test_sdcs(self):
         found = {s.name: s for s in self.client.sdcs()}
         self.assertEqual({'sdc1', 'sdc2'}, set(found))
-        self.assertEqual(SDC1_GUID, found['sdc1'].guid)
+        self.assertEqual(common.SDC1_GUID, found['sdc1'].guid)
         self.assertEqual('192.0.2.11', found['sdc1'].ip)
         self.assertEqual('sdc1', self.client.sdc(found['sdc1'].id).name)
 
@@ -701,15 +687,19 @@ class TestLegacyGuidMapping(OperationsTestCase):
 
     def test_map_limit_and_unmap_by_guid(self):
         volume_id = self.new_volume()
-        sdc_id = self.sim.mdm.sdc_by_guid(SDC1_GUID).id
+        sdc_id = self.sim.mdm.sdc_by_guid(common.SDC1_GUID).id
         self.assertTrue(self.client.map_volume(volume_id,
-                                               guid=SDC1_GUID.lower()))
-        self.assertFalse(self.client.map_volume(volume_id, guid=SDC1_GUID))
-        self.client.set_mapping_limits(volume_id, guid=SDC1_GUID, iops=80)
+                                               guid=common.SDC1_GUID.lower()))
+        self.assertFalse(self.client.map_volume(volume_id,
+                                                guid=common.SDC1_GUID))
+        self.client.set_mapping_limits(volume_id,
+                                       guid=common.SDC1_GUID, iops=80)
         self.assertEqual(80, self.client.volume(volume_id).mapping(
             sdc_id).iops_limit)
-        self.assertTrue(self.client.unmap_volume(volume_id, guid=SDC1_GUID))
-        self.assertFalse(self.client.unmap_volume(volume_id, guid=SDC1_GUID))
+        self.assertTrue(self.client.unmap_volume(volume_id,
+                                                 guid=common.SDC1_GUID))
+        self.assertFalse(self.client.unmap_volume(volume_id,
+                                                  guid=common.SDC1_GUID))
         # No SDC listing was needed.
         self.assertEqual(0, self.count(LIST_SDCS))
 
@@ -717,7 +707,7 @@ class TestLegacyGuidMapping(OperationsTestCase):
         volume_id = self.new_volume()
         self.assertRaises(ValueError, self.client.map_volume, volume_id)
         self.assertRaises(ValueError, self.client.map_volume, volume_id,
-                          self.sdc_id(), guid=SDC1_GUID)
+                          self.sdc_id(), guid=common.SDC1_GUID)
 
 
 class TestMappingLimits(OperationsTestCase):
@@ -762,7 +752,7 @@ class TestMappingLimits(OperationsTestCase):
     def test_unmapped_sdc(self):
         self.assertRaises(exceptions.NotMapped,
                           self.client.set_mapping_limits, self.volume_id,
-                          self.sdc_id(SDC2_GUID), iops=80)
+                          self.sdc_id(common.SDC2_GUID), iops=80)
 
 
 class TestSdcIdCache(OperationsTestCase):
@@ -770,16 +760,18 @@ class TestSdcIdCache(OperationsTestCase):
     def test_many_attaches_list_sdcs_once(self):
         for _ in range(5):
             volume_id = self.new_volume()
-            self.client.map_volume(volume_id, self.client.sdc_id(SDC1_GUID))
-            self.client.map_volume(volume_id, self.client.sdc_id(SDC2_GUID))
+            self.client.map_volume(volume_id,
+                                   self.client.sdc_id(common.SDC1_GUID))
+            self.client.map_volume(volume_id,
+                                   self.client.sdc_id(common.SDC2_GUID))
         self.assertEqual(1, self.count(LIST_SDCS))
         self.assertEqual(10, self.count(action('addMappedSdc')))
 
     def test_guid_letter_case_does_not_matter(self):
-        self.assertEqual(self.client.sdc_id(SDC1_GUID.lower()),
-                         self.client.sdc_id(SDC1_GUID))
-        self.assertNotEqual(self.client.sdc_id(SDC1_GUID),
-                            self.client.sdc_id(SDC2_GUID))
+        self.assertEqual(self.client.sdc_id(common.SDC1_GUID.lower()),
+                         self.client.sdc_id(common.SDC1_GUID))
+        self.assertNotEqual(self.client.sdc_id(common.SDC1_GUID),
+                            self.client.sdc_id(common.SDC2_GUID))
         self.assertEqual(1, self.count(LIST_SDCS))
 
     def test_unknown_guid(self):
@@ -788,7 +780,7 @@ class TestSdcIdCache(OperationsTestCase):
         self.assertIn(NEW_GUID, str(error))
 
     def test_sdc_added_at_run_time_is_found(self):
-        self.client.sdc_id(SDC1_GUID)
+        self.client.sdc_id(common.SDC1_GUID)
         added = self.sim.add_sdc({'name': 'sdc3', 'guid': NEW_GUID,
                                   'ip': '192.0.2.13'})
         self.assertEqual(added.id, self.client.sdc_id(NEW_GUID))
@@ -797,7 +789,7 @@ class TestSdcIdCache(OperationsTestCase):
         self.assertTrue(self.client.map_volume(volume_id, added.id))
 
     def test_sdc_registered_through_the_control_api_is_found(self):
-        self.client.sdc_id(SDC1_GUID)
+        self.client.sdc_id(common.SDC1_GUID)
         response = requests.post(self.sim.url + '/sim/sdcs', json={
             'name': 'sdc3', 'guid': NEW_GUID.lower()}, timeout=10)
         self.assertEqual(200, response.status_code, response.text)
@@ -806,26 +798,26 @@ class TestSdcIdCache(OperationsTestCase):
 
     def test_entries_expire(self):
         gateway, clock = self.client_with_clock(cache_ttl=30)
-        sdc_id = gateway.sdc_id(SDC1_GUID)
+        sdc_id = gateway.sdc_id(common.SDC1_GUID)
         clock.advance(29)
-        self.assertEqual(sdc_id, gateway.sdc_id(SDC1_GUID))
+        self.assertEqual(sdc_id, gateway.sdc_id(common.SDC1_GUID))
         self.assertEqual(1, self.count(LIST_SDCS))
         clock.advance(2)
-        self.assertEqual(sdc_id, gateway.sdc_id(SDC1_GUID))
+        self.assertEqual(sdc_id, gateway.sdc_id(common.SDC1_GUID))
         self.assertEqual(2, self.count(LIST_SDCS))
 
     def test_reregistered_sdc_is_found_after_a_not_found_answer(self):
-        old_id = self.client.sdc_id(SDC1_GUID)
+        old_id = self.client.sdc_id(common.SDC1_GUID)
         mdm = self.sim.mdm
         with mdm.lock:      # the host's SDC is removed and registered again
             del mdm.sdcs[old_id]
-        new = self.sim.add_sdc({'name': 'sdc1', 'guid': SDC1_GUID,
+        new = self.sim.add_sdc({'name': 'sdc1', 'guid': common.SDC1_GUID,
                                 'ip': '192.0.2.11'})
         self.assertNotEqual(old_id, new.id)
         volume_id = self.new_volume()
         self.assertRaises(exceptions.NotFound, self.client.map_volume,
                           volume_id, old_id)
-        self.assertEqual(new.id, self.client.sdc_id(SDC1_GUID))
+        self.assertEqual(new.id, self.client.sdc_id(common.SDC1_GUID))
 
 
 # ----------------------------------------------------------------- capacity
@@ -885,7 +877,7 @@ class TestPoolCapacities(OperationsTestCase):
         self.new_volume(24)
         cap = self.client.pool_capacities([sp1])[sp1]
         self.assertIn(name, cap.counters)
-        self.assertEqual(48 * GIB, cap.counters[name])
+        self.assertEqual(48 * sizes.KIB_PER_GIB, cap.counters[name])
         self.assertEqual(24, cap.provisioned_gib)
 
     def test_2_0_probe_of_an_unknown_pool_does_not_decide_the_name(self):
@@ -897,7 +889,7 @@ class TestPoolCapacities(OperationsTestCase):
         sp1 = self.pool('sp1')
         self.new_volume(24)
         cap = self.client.pool_capacities([sp1])[sp1]
-        self.assertEqual((24, 48 * GIB), (
+        self.assertEqual((24, 48 * sizes.KIB_PER_GIB), (
             cap.provisioned_gib, cap.counters['thinCapacityAllocatedInKb']))
 
     def test_raw_pool_counters(self):
@@ -905,7 +897,7 @@ class TestPoolCapacities(OperationsTestCase):
         self.new_volume(16, thin=False)
         self.new_volume(8)
         counters = self.client.pool_counters(sp1)
-        self.assertEqual((2, 16 * GIB, 1008 * GIB),
+        self.assertEqual((2, 16 * sizes.KIB_PER_GIB, 1008 * sizes.KIB_PER_GIB),
                          (counters['numOfVolumes'],
                           counters['netThickCapacityInUseInKb'],
                           counters['netUnusedCapacityInKb']))

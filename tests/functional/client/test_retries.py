@@ -9,6 +9,7 @@ import requests
 
 from scaleio_client import client as client_mod
 from scaleio_client import exceptions
+from scaleio_client import sizes
 from scaleio_client import transport as transport_mod
 from tests.functional.client import base
 
@@ -230,7 +231,7 @@ class TestNonIdempotentPosts(base.ClientTestCase):
     def create_body(self, name):
         return {'storagePoolId': self.pool_id(), 'name': name,
                 'volumeType': 'ThinProvisioned',
-                'volumeSizeInKb': str(8 * base.GIB_IN_KIB)}
+                'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB)}
 
     def test_a_post_whose_request_was_sent_is_not_sent_again(self):
         body = self.create_body('sent-once')
@@ -319,7 +320,7 @@ class TestLostCreate(base.ClientTestCase):
         pool_id = gateway.storage_pool_id('pd1', 'sp1')
         self.sim.faults.add(fault)
         volume_id = gateway.create_volume('lost-answer', pool_id,
-                                          8 * base.GIB_IN_KIB)
+                                          8 * sizes.KIB_PER_GIB)
         self.assertEqual([volume_id],
                          [v.id for v in self.volumes_named('lost-answer')])
         # Sent once (a hung request is not in the simulator's count yet).
@@ -330,7 +331,7 @@ class TestLostCreate(base.ClientTestCase):
         self.sim.faults.add({'action': 'reset', 'method': 'POST',
                              'path': CREATE_PATH, 'count': 1})
         volume_id = self.client.create_volume('never-arrived', pool_id,
-                                              8 * base.GIB_IN_KIB)
+                                              8 * sizes.KIB_PER_GIB)
         self.assertEqual([volume_id],
                          [v.id for v in self.volumes_named('never-arrived')])
         self.assertEqual(2, self.sim_count(CREATE))
@@ -345,7 +346,7 @@ class TestLostCreate(base.ClientTestCase):
         self.sim.faults.add({'action': 'reset', 'method': 'POST',
                              'path': CREATE_PATH, 'phase': 'after'})
         volume_id = self.client.create_volume('always-lost', pool_id,
-                                              8 * base.GIB_IN_KIB)
+                                              8 * sizes.KIB_PER_GIB)
         self.assertEqual([volume_id],
                          [v.id for v in self.volumes_named('always-lost')])
 

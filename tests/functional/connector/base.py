@@ -7,14 +7,10 @@ import os
 import fixtures
 
 from scaleio_cinder import connection
-from scaleio_client import client
-from scaleio_client import config
+from scaleio_client import sizes
 from scaleio_nova import connector
 from tests import base
-from tests.functional.sim import base as sim_base
-
-SDC1_GUID = '5C1A0001-0000-4000-8000-000000000001'
-GIB_KIB = 1024 * 1024
+from tests.support import common
 
 
 class ConnectorTestCase(base.TestCase):
@@ -24,17 +20,14 @@ class ConnectorTestCase(base.TestCase):
     def setUp(self):
         super().setUp()
         self.sim = self.useFixture(
-            sim_base.SimulatorFixture(**self.simulator_options)).sim
+            common.SimulatorFixture(**self.simulator_options)).sim
         self.lock_path = self.useFixture(fixtures.TempDir()).path
-        self.gateway = client.ScaleIOClient(config.GatewayConfig(
-            host='127.0.0.1', port=self.sim.port, username='admin',
-            password=self.admin_password, ca_bundle=self.sim.ca_file,
-            retries=1))
-        self.addCleanup(self.gateway.close)
+        self.gateway = self.useFixture(common.ClientFixture(
+            self.sim, password=self.admin_password, retries=1)).client
         self.pool_id = self.gateway.storage_pool_id('pd1', 'sp1')
         self.system_id = self.gateway.system_id()
 
-    admin_password = 'Scaleio123'
+    admin_password = common.PASSWORD
 
     def connector(self, host='sdc1', **kwargs):
         host_dir = self.sim.host_dir(host)
@@ -47,9 +40,9 @@ class ConnectorTestCase(base.TestCase):
 
     def create_volume(self, name, size_gib=8):
         return self.gateway.create_volume(name, self.pool_id,
-                                          size_gib * GIB_KIB)
+                                          size_gib * sizes.KIB_PER_GIB)
 
-    def map(self, volume_id, guid=SDC1_GUID):
+    def map(self, volume_id, guid=common.SDC1_GUID):
         return self.gateway.map_volume(volume_id, guid=guid)
 
     def mapped_guids(self, volume_id):
@@ -63,13 +56,13 @@ class ConnectorTestCase(base.TestCase):
                             'emc-vol-%s-%s' % (self.system_id, volume_id))
 
     # Connection info of each generation.
-    def driver_info(self, name, volume_id, guid=SDC1_GUID):
+    def driver_info(self, name, volume_id, guid=common.SDC1_GUID):
         """What our Cinder driver sends (it mapped the volume)."""
         return connection.connection_info(
             name, volume_id, guid, 'scaleio', iops=100, bandwidth_kbps=2048,
             size_gib=8)['data']
 
-    def in_tree_info(self, name, volume_id, guid=SDC1_GUID):
+    def in_tree_info(self, name, volume_id, guid=common.SDC1_GUID):
         """What Cinder 29's in-tree driver sends (it mapped the volume)."""
         return {'scaleIO_volname': name, 'scaleIO_volume_id': volume_id,
                 'sdc_guid': guid}

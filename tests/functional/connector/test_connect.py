@@ -20,6 +20,7 @@ from scaleio_nova import connector as connector_mod
 from scaleio_nova import exceptions
 from scaleio_nova import sdc
 from tests.functional.connector import base
+from tests.support import common
 
 LAZY_GUID = '5C1A0001-0000-4000-8000-00000000000A'
 LEGACY_PASSWORD = 'Leg@cy-S3cret-0600'
@@ -42,8 +43,8 @@ class TestConnectorProperties(base.ConnectorTestCase):
         props = connector_mod.ScaleIOConnector.get_connector_properties(
             None, drv_cfg_path=drv_cfg, multipath=False,
             enforce_multipath=False)
-        self.assertEqual({'sdc_guid': base.SDC1_GUID}, props)
-        self.assertEqual(base.SDC1_GUID, self.connector().sdc_guid())
+        self.assertEqual({'sdc_guid': common.SDC1_GUID}, props)
+        self.assertEqual(common.SDC1_GUID, self.connector().sdc_guid())
 
     def test_guid_from_the_scini_ioctl_when_the_device_exists(self):
         # There is no scini kernel module here: the ioctl boundary (os-brick's
@@ -88,7 +89,7 @@ class TestAttach(base.ConnectorTestCase):
         self.assertTrue(conn.check_valid_device(device['path']))
         conn.disconnect_volume(info, device)
         # Unmapping is the Cinder driver's job (terminate_connection).
-        self.assertEqual([base.SDC1_GUID], self.mapped_guids(volume_id))
+        self.assertEqual([common.SDC1_GUID], self.mapped_guids(volume_id))
 
     def test_device_mapped_late_is_found_within_milliseconds(self):
         volume_id = self.create_volume('v1')
@@ -193,7 +194,7 @@ class TestAttach(base.ConnectorTestCase):
         conn = self.connector()
         conn.connect_volume(info)
         self.gateway.extend_volume(volume_id, 16)
-        self.assertEqual(16 * 1024 ** 3, conn.extend_volume(info))
+        self.assertEqual(16 * common.BYTES_PER_GIB, conn.extend_volume(info))
 
     def test_extend_rescans_through_the_scini_ioctl_when_it_exists(self):
         volume_id = self.create_volume('v1')
@@ -206,7 +207,8 @@ class TestAttach(base.ConnectorTestCase):
         # privsep ioctl entrypoint at that boundary.
         with mock.patch.object(sdc, 'scini_present', return_value=True), \
                 mock.patch.object(priv_scaleio, 'rescan_vols') as rescan:
-            self.assertEqual(24 * 1024 ** 3, conn.extend_volume(info))
+            self.assertEqual(24 * common.BYTES_PER_GIB,
+                             conn.extend_volume(info))
         rescan.assert_called_once_with(sdc.RESCAN_IOCTL)
 
 
@@ -214,7 +216,7 @@ class TestMissedNotification(base.ConnectorTestCase):
     """An SDC that missed the MDM's notification sees the volume on rescan."""
 
     simulator_options = {'tls': True, 'topology': {'sdcs': [
-        {'name': 'sdc1', 'guid': base.SDC1_GUID},
+        {'name': 'sdc1', 'guid': common.SDC1_GUID},
         {'name': 'lazy', 'guid': LAZY_GUID, 'auto_rescan': False}]}}
 
     def test_rescan_brings_the_device(self):
@@ -261,7 +263,7 @@ class TestLegacy(base.ConnectorTestCase):
         device = conn.connect_volume(info)
 
         self.assertEqual(self.device(volume_id), device['path'])
-        self.assertEqual([base.SDC1_GUID], self.mapped_guids(volume_id))
+        self.assertEqual([common.SDC1_GUID], self.mapped_guids(volume_id))
         with self.sim.mdm.lock:
             [mapping] = self.sim.mdm.get('Volume', volume_id).mappings
         self.assertEqual(500, mapping.limit_iops)

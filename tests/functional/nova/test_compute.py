@@ -19,7 +19,8 @@ from nova.virt.libvirt.volume import volume as nova_volume
 
 from scaleio_nova import compute
 from scaleio_nova import libvirt_volume
-from tests.functional.nova import base
+from tests.support import common
+from tests.support import nova as support
 
 DISK_INFO = {'bus': 'virtio', 'dev': 'vda', 'type': 'disk',
              'boot_index': '1'}
@@ -34,7 +35,7 @@ def refuse_privsep(context, *args, **kwargs):
                          % context.pypath)
 
 
-class TestComputeDriver(base.NovaHostTestCase):
+class TestComputeDriver(support.NovaHostTestCase):
 
     def setUp(self):
         super().setUp()
@@ -93,22 +94,22 @@ class TestComputeDriver(base.NovaHostTestCase):
         self.assertEqual(cinder_id, disk.findtext('serial'))
 
         self.gateway.extend_volume(volume_id, 17)
-        self.assertEqual(24 * base.GIB,
-                         self.driver._extend_volume(info, None,
-                                                    17 * base.GIB))
+        self.assertEqual(24 * common.BYTES_PER_GIB,
+                         self.driver._extend_volume(
+                             info, None, 17 * common.BYTES_PER_GIB))
         self.driver._disconnect_volume(None, info, None)
 
     def test_connector_has_the_sdc_guid_from_drv_cfg(self):
         parent = self.os_brick_host_properties(HOST_WITHOUT_SDC)
         properties = self.driver.get_volume_connector(None)
-        self.assertEqual(dict(HOST_WITHOUT_SDC, sdc_guid=base.SDC1_GUID),
+        self.assertEqual(dict(HOST_WITHOUT_SDC, sdc_guid=common.SDC1_GUID),
                          properties)
         parent.assert_called_once()
 
     def test_our_sdc_guid_replaces_os_bricks(self):
         self.os_brick_host_properties(
-            dict(HOST_WITHOUT_SDC, sdc_guid=base.SDC1_GUID.lower()))
-        self.assertEqual(base.SDC1_GUID,
+            dict(HOST_WITHOUT_SDC, sdc_guid=common.SDC1_GUID.lower()))
+        self.assertEqual(common.SDC1_GUID,
                          self.driver.get_volume_connector(None)['sdc_guid'])
 
     def test_host_without_sdc_has_no_sdc_guid(self):
@@ -119,7 +120,7 @@ class TestComputeDriver(base.NovaHostTestCase):
                          self.driver.get_volume_connector(None))
 
 
-class TestLoadingByNova(base.NovaHostTestCase):
+class TestLoadingByNova(support.NovaHostTestCase):
     """nova.virt.driver.load_compute_driver, as nova-compute starts."""
 
     def setUp(self):

@@ -15,8 +15,9 @@ from nova.virt.libvirt.volume import volume as nova_volume
 from scaleio_nova import connector as scaleio_connector
 from scaleio_nova import exceptions
 from scaleio_nova import libvirt_volume
-from tests.functional.nova import base
 from tests.integration.nova import host_packages
+from tests.support import common
+from tests.support import nova as support
 
 DISK_INFO = {'bus': 'virtio', 'dev': 'vdb', 'type': 'disk'}
 DOMAIN = '''<domain type="qemu">
@@ -27,7 +28,7 @@ DOMAIN = '''<domain type="qemu">
 </domain>'''
 
 
-class TestLibvirtScaleIOVolumeDriver(base.NovaHostTestCase):
+class TestLibvirtScaleIOVolumeDriver(support.NovaHostTestCase):
 
     def setUp(self):
         super().setUp()
@@ -76,14 +77,14 @@ class TestLibvirtScaleIOVolumeDriver(base.NovaHostTestCase):
         self.assertEqual(self.device_link(info['data']['scaleIO_volume_id']),
                          path)
         # 10 GiB in Cinder, 16 GiB on the array and on the host.
-        self.assertEqual(16 * base.GIB, os.path.getsize(path))
+        self.assertEqual(16 * common.BYTES_PER_GIB, os.path.getsize(path))
 
     def test_connect_of_a_volume_not_mapped_here_fails(self):
         self.conf.config(device_timeout=0.2, device_rescan_delay=0.1,
                          group='scaleio')
         cinder_id, volume_id = self.create_volume()
         info = self.attach_info(cinder_id, volume_id, 8)
-        self.gateway.unmap_volume(volume_id, guid=base.SDC1_GUID)
+        self.gateway.unmap_volume(volume_id, guid=common.SDC1_GUID)
         self.assertRaises(exceptions.DeviceNotFound,
                           self.driver.connect_volume, info, None)
         self.assertNotIn('device_path', info['data'])
@@ -138,9 +139,10 @@ class TestLibvirtScaleIOVolumeDriver(base.NovaHostTestCase):
         volume_id = info['data']['scaleIO_volume_id']
         self.gateway.extend_volume(volume_id, 20)
         # Cinder asks for 20 GiB; the array (and so the guest) has 24.
-        new_size = self.driver.extend_volume(info, None, 20 * base.GIB)
-        self.assertEqual(24 * base.GIB, new_size)
-        self.assertEqual(24 * base.GIB,
+        new_size = self.driver.extend_volume(info, None,
+                                             20 * common.BYTES_PER_GIB)
+        self.assertEqual(24 * common.BYTES_PER_GIB, new_size)
+        self.assertEqual(24 * common.BYTES_PER_GIB,
                          os.path.getsize(info['data']['device_path']))
 
     def test_disconnect_leaves_the_unmapping_to_cinder(self):
@@ -152,5 +154,5 @@ class TestLibvirtScaleIOVolumeDriver(base.NovaHostTestCase):
         self.assertEqual({}, self.sim.log.counters())
         self.assertTrue(os.path.exists(path))
         self.gateway.unmap_volume(info['data']['scaleIO_volume_id'],
-                                  guid=base.SDC1_GUID)
+                                  guid=common.SDC1_GUID)
         self.assertFalse(os.path.exists(path))

@@ -5,13 +5,14 @@ import time
 import ddt
 
 from tests.functional.sim import base
+from tests.support import common
 
 
 @ddt.ddt
 class TestLogin(base.SimulatorTestCase):
 
     def test_login_returns_a_quoted_token(self):
-        r = self.gw.session.get(self.sim.api_url + '/login', auth=base.ADMIN)
+        r = self.gw.session.get(self.sim.api_url + '/login', auth=common.ADMIN)
         self.assertEqual(200, r.status_code)
         self.assertTrue(r.text.startswith('"') and r.text.endswith('"'))
         token = r.json()
@@ -52,7 +53,7 @@ class TestLogin(base.SimulatorTestCase):
             self.assertEqual(200, r.status_code)
 
     def test_logout_revokes_only_that_token(self):
-        other = base.Gateway(self.sim)
+        other = common.Gateway(self.sim)
         other.login()
         self.gw.ok(self.gw.get('/logout'))
         self.assertGatewayError(self.gw.get('/version'), 401, 0)

@@ -13,8 +13,9 @@ import ddt
 import fixtures
 import requests
 
+from scaleio_client import sizes
 from tests import base as test_base
-from tests.functional.sim import base
+from tests.support import common
 
 # The module, as the console script runs it, with the test's interpreter.
 SCALEIO_SIM = [sys.executable, '-m', 'scaleio_sim.cli']
@@ -87,7 +88,7 @@ class CliTestCase(test_base.TestCase):
         return result.returncode, result.stderr
 
     def gateway(self, info):
-        return base.Gateway(types.SimpleNamespace(api_url=info['api_url']))
+        return common.Gateway(types.SimpleNamespace(api_url=info['api_url']))
 
 
 class TestServing(CliTestCase):
@@ -166,7 +167,8 @@ class TestServing(CliTestCase):
         gw = self.gateway(info)
         self.assertEqual(volume_id, gw.ok_get(
             '/types/Volume/instances/getByName::kept-volume'))
-        self.assertEqual(8 * 1024 * 1024, gw.volume(volume_id)['sizeInKb'])
+        self.assertEqual(8 * sizes.KIB_PER_GIB,
+                         gw.volume(volume_id)['sizeInKb'])
 
     def test_without_a_state_dir_the_next_run_starts_empty(self):
         process, info = self.start()

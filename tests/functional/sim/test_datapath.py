@@ -19,9 +19,8 @@ import requests
 from scaleio_sim import datapath
 from tests import base as test_base
 from tests.functional.sim import base
+from tests.support import common
 
-GIB = 1024 ** 3
-MIB = 1024 ** 2
 BLOCK = 4096
 DRV_CFG = os.path.join(os.path.dirname(sys.executable), 'scaleio-sim-drv-cfg')
 EAGER_GUID = '5C1A0001-0000-4000-8000-0000000000E1'
@@ -146,9 +145,9 @@ class TestOwnDirectories(HostHelpers, test_base.TestCase):
 
     def start(self, sdc):
         sdc = dict(sdc, name='custom', guid=LATE_GUID)
-        self.sim = self.useFixture(base.SimulatorFixture(
+        self.sim = self.useFixture(common.SimulatorFixture(
             topology={'sdcs': [sdc]})).sim
-        self.gw = base.Gateway(self.sim)
+        self.gw = common.Gateway(self.sim)
 
     def test_sdc_with_its_own_host_dir_gets_drv_cfg_and_links_there(self):
         host_dir = os.path.join(self.useFixture(fixtures.TempDir()).path,
@@ -224,11 +223,14 @@ class TestDeviceLinks(HostTestCase):
     def test_device_has_the_volume_size(self, size_gib):
         volume_id = self.gw.create_volume('v%d' % size_gib, size_gib)
         self.gw.map(volume_id)
-        self.assertEqual(size_gib * GIB, device_size(self.device(volume_id)))
-        self.assertEqual(self.gw.volume(volume_id)['sizeInKb'] * 1024,
+        self.assertEqual(size_gib * common.BYTES_PER_GIB,
+                         device_size(self.device(volume_id)))
+        self.assertEqual(self.gw.volume(volume_id)['sizeInKb']
+                         * common.BYTES_PER_KIB,
                          device_size(self.device(volume_id)))
 
-    @ddt.data(0, 3 * GIB + 512, 8 * GIB - BLOCK)
+    @ddt.data(0,
+              3 * common.BYTES_PER_GIB + 512, 8 * common.BYTES_PER_GIB - BLOCK)
     def test_data_written_through_the_link_reads_back(self, offset):
         volume_id = self.gw.create_volume('v1')
         self.gw.map(volume_id)
@@ -251,11 +253,13 @@ class TestDeviceLinks(HostTestCase):
         write_at(self.device(volume_id), 0, b'before')
         self.gw.ok(self.gw.action(volume_id, 'setVolumeSize',
                                   {'sizeInGB': '16'}))
-        self.assertEqual(16 * GIB, device_size(self.device(volume_id)))
+        self.assertEqual(16 * common.BYTES_PER_GIB,
+                         device_size(self.device(volume_id)))
         self.assertEqual(b'before', read_at(self.device(volume_id), 0, 6))
-        write_at(self.device(volume_id), 16 * GIB - BLOCK, b'new end')
-        self.assertEqual(b'new end', read_at(self.device(volume_id),
-                                             16 * GIB - BLOCK, 7))
+        write_at(self.device(volume_id),
+                 16 * common.BYTES_PER_GIB - BLOCK, b'new end')
+        self.assertEqual(b'new end', read_at(
+            self.device(volume_id), 16 * common.BYTES_PER_GIB - BLOCK, 7))
 
     def test_extended_while_unmapped_the_device_has_the_new_size(self):
         volume_id = self.gw.create_volume('v1')
@@ -264,7 +268,8 @@ class TestDeviceLinks(HostTestCase):
         self.gw.ok(self.gw.action(volume_id, 'setVolumeSize',
                                   {'sizeInGB': '16'}))
         self.gw.map(volume_id)
-        self.assertEqual(16 * GIB, device_size(self.device(volume_id)))
+        self.assertEqual(16 * common.BYTES_PER_GIB,
+                         device_size(self.device(volume_id)))
 
     def test_deleting_a_volume_removes_its_backing_file(self):
         volume_id = self.gw.create_volume('doomed')
@@ -283,7 +288,8 @@ class TestDeviceLinks(HostTestCase):
         self.gw.map(volume_id)
         before = self.pool_statistics()['netCapacityInUseInKb']
 
-        write_at(self.device(volume_id), 0, os.urandom(4 * MIB))
+        write_at(self.device(volume_id),
+                 0, os.urandom(4 * common.BYTES_PER_MIB))
 
         grown = self.pool_statistics()['netCapacityInUseInKb'] - before
         self.assertGreaterEqual(grown, 4096)
@@ -293,9 +299,9 @@ class TestDeviceLinks(HostTestCase):
 class TestRestart(HostHelpers, test_base.TestCase):
 
     def start(self, state_dir, **options):
-        self.sim = self.useFixture(base.SimulatorFixture(
+        self.sim = self.useFixture(common.SimulatorFixture(
             state_dir=state_dir, **options)).sim
-        self.gw = base.Gateway(self.sim)
+        self.gw = common.Gateway(self.sim)
 
     def test_restart_on_the_same_state_dir_keeps_devices_and_data(self):
         state_dir = self.useFixture(fixtures.TempDir()).path
@@ -329,7 +335,8 @@ class TestSnapshotData(HostTestCase):
         volume_id = self.gw.create_volume('source', 16)
         snapshot_id = self.gw.snapshot(volume_id, 'snap')
         self.gw.map(snapshot_id)
-        self.assertEqual(16 * GIB, device_size(self.device(snapshot_id)))
+        self.assertEqual(16 * common.BYTES_PER_GIB,
+                         device_size(self.device(snapshot_id)))
 
     @ddt.data(False, True)
     def test_snapshot_of_a_never_written_volume_reads_as_zeros(self, mapped):
@@ -338,7 +345,8 @@ class TestSnapshotData(HostTestCase):
             self.gw.map(volume_id)
         snapshot_id = self.gw.snapshot(volume_id, 'snap')
         self.gw.map(snapshot_id, 'sdc2')
-        for offset in (0, 4 * GIB, 8 * GIB - BLOCK):
+        for offset in (0, 4 * common.BYTES_PER_GIB,
+                       8 * common.BYTES_PER_GIB - BLOCK):
             self.assertEqual(bytes(BLOCK), read_at(
                 self.device(snapshot_id, 'sdc2'), offset, BLOCK))
 
@@ -358,29 +366,32 @@ class TestSnapshotData(HostTestCase):
         write_at(self.device(volume_id), 0, a)
         snapshot_id = self.gw.snapshot(volume_id, 'snap')
         write_at(self.device(volume_id), 0, os.urandom(BLOCK))
-        write_at(self.device(volume_id), 2 * GIB, os.urandom(BLOCK))
+        write_at(self.device(volume_id),
+                 2 * common.BYTES_PER_GIB, os.urandom(BLOCK))
 
         self.gw.ok(self.gw.action(volume_id, 'overwriteVolumeContent',
                                   {'srcVolumeId': snapshot_id}))
 
         self.gw.map(snapshot_id)
-        for offset in (0, 2 * GIB):
+        for offset in (0, 2 * common.BYTES_PER_GIB):
             self.assertEqual(read_at(self.device(snapshot_id), offset, BLOCK),
                              read_at(self.device(volume_id), offset, BLOCK))
         self.assertEqual(a, read_at(self.device(volume_id), 0, BLOCK))
         self.assertEqual(bytes(BLOCK),
-                         read_at(self.device(volume_id), 2 * GIB, BLOCK))
+                         read_at(self.device(volume_id),
+                                 2 * common.BYTES_PER_GIB, BLOCK))
 
     def test_revert_to_a_snapshot_of_an_empty_volume_zeroes_it(self):
         volume_id = self.gw.create_volume('source')
         snapshot_id = self.gw.snapshot(volume_id, 'snap')
         self.gw.map(volume_id)
-        write_at(self.device(volume_id), GIB, b'later')
+        write_at(self.device(volume_id), common.BYTES_PER_GIB, b'later')
 
         self.gw.ok(self.gw.action(volume_id, 'overwriteVolumeContent',
                                   {'srcVolumeId': snapshot_id}))
 
-        self.assertEqual(bytes(5), read_at(self.device(volume_id), GIB, 5))
+        self.assertEqual(bytes(5), read_at(self.device(volume_id),
+                                           common.BYTES_PER_GIB, 5))
 
     def test_deleting_a_snapshot_keeps_the_source_data(self):
         volume_id = self.gw.create_volume('source')
@@ -536,9 +547,9 @@ class TestLoopDevices(HostHelpers, test_base.TestCase):
         self.state_dir = self.useFixture(fixtures.TempDir()).path
         # Runs after the simulator has stopped, whatever the test did.
         self.addCleanup(detach_loop_devices_under, self.state_dir)
-        self.sim = self.useFixture(base.SimulatorFixture(
+        self.sim = self.useFixture(common.SimulatorFixture(
             device_mode='loop', state_dir=self.state_dir)).sim
-        self.gw = base.Gateway(self.sim)
+        self.gw = common.Gateway(self.sim)
 
     def blockdev_size(self, path):
         result = run('blockdev', '--getsize64', path)
@@ -552,22 +563,22 @@ class TestLoopDevices(HostHelpers, test_base.TestCase):
 
         self.assertRegex(os.path.realpath(link), r'^/dev/loop\d+$')
         self.assertTrue(stat.S_ISBLK(os.stat(link).st_mode))
-        self.assertEqual(8 * GIB, self.blockdev_size(link))
-        self.assertEqual(8 * GIB, device_size(link))
+        self.assertEqual(8 * common.BYTES_PER_GIB, self.blockdev_size(link))
+        self.assertEqual(8 * common.BYTES_PER_GIB, device_size(link))
         self.assertEqual([os.path.realpath(link)], loop_devices_over(
             self.sim.dataplane.path(volume_id)))
 
     def test_writes_through_the_loop_device_land_in_the_volume(self):
         volume_id = self.gw.create_volume('v1')
         self.gw.map(volume_id)
-        data = os.urandom(64 * 1024)
-        write_at(self.device(volume_id), GIB, data)
+        data = os.urandom(64 * common.BYTES_PER_KIB)
+        write_at(self.device(volume_id), common.BYTES_PER_GIB, data)
 
         snapshot_id = self.gw.snapshot(volume_id, 'snap')
         self.gw.map(snapshot_id, 'sdc2')
 
         self.assertEqual(data, read_at(self.device(snapshot_id, 'sdc2'),
-                                       GIB, len(data)))
+                                       common.BYTES_PER_GIB, len(data)))
         self.assertNotEqual(os.path.realpath(self.device(volume_id)),
                             os.path.realpath(self.device(snapshot_id, 'sdc2')))
 
@@ -576,7 +587,8 @@ class TestLoopDevices(HostHelpers, test_base.TestCase):
         self.gw.map(volume_id)
         self.gw.ok(self.gw.action(volume_id, 'setVolumeSize',
                                   {'sizeInGB': '16'}))
-        self.assertEqual(16 * GIB, self.blockdev_size(self.device(volume_id)))
+        self.assertEqual(16 * common.BYTES_PER_GIB,
+                         self.blockdev_size(self.device(volume_id)))
 
     def test_revert_is_visible_on_the_mapped_block_device(self):
         volume_id = self.gw.create_volume('v1')
@@ -639,9 +651,9 @@ class TestLoopDevices(HostHelpers, test_base.TestCase):
         write_at(self.device(volume_id), 0, b'persistent')
         self.sim.stop()
 
-        self.sim = self.useFixture(base.SimulatorFixture(
+        self.sim = self.useFixture(common.SimulatorFixture(
             device_mode='loop', state_dir=self.state_dir)).sim
-        self.gw = base.Gateway(self.sim)
+        self.gw = common.Gateway(self.sim)
 
         link = self.device(volume_id)
         self.assertTrue(stat.S_ISBLK(os.stat(link).st_mode))

@@ -7,7 +7,9 @@ import time
 import ddt
 import requests
 
+from scaleio_client import sizes
 from tests.functional.sim import base
+from tests.support import common
 
 VERSION = '/api/version'
 CREATE = '/api/types/Volume/instances'
@@ -41,7 +43,7 @@ class FaultTestCase(base.SimulatorTestCase):
     def create_body(self, name):
         return {'storagePoolId': self.gw.pool_id(), 'name': name,
                 'volumeType': 'ThinProvisioned',
-                'volumeSizeInKb': str(8 * 1024 * 1024)}
+                'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB)}
 
     def volumes_named(self, name):
         return [v for v in self.gw.ok_get('/types/Volume/instances')
@@ -102,7 +104,7 @@ class TestFaultActions(FaultTestCase):
         self.assertRaises(requests.ReadTimeout, self.gw.get, '/version',
                           timeout=0.3)
         # The first request still hangs: the simulator answers others.
-        other = base.Gateway(self.sim)
+        other = common.Gateway(self.sim)
         started = time.monotonic()
         self.assertEqual('3.5', other.ok_get('/version'))
         self.assertLess(time.monotonic() - started, 1.0)
@@ -119,7 +121,7 @@ class TestFaultActions(FaultTestCase):
 
     @ddt.data('control', 'python')
     def test_revoke_forgets_every_token(self, via):
-        other = base.Gateway(self.sim)
+        other = common.Gateway(self.sim)
         other.login()
         self.inject(via, {'action': 'revoke', 'path': VERSION, 'count': 1})
         self.assertGatewayError(self.gw.get('/version'), 401, 0)
@@ -303,8 +305,8 @@ class TestProbability(FaultTestCase):
                 for _ in range(200)]
 
     def other_simulator(self, seed):
-        sim = self.useFixture(base.SimulatorFixture(fault_seed=seed)).sim
-        gw = base.Gateway(sim)
+        sim = self.useFixture(common.SimulatorFixture(fault_seed=seed)).sim
+        gw = common.Gateway(sim)
         gw.login()
         return sim, gw
 

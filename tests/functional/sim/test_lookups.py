@@ -5,7 +5,9 @@ import urllib.parse
 
 import ddt
 
+from scaleio_client import sizes
 from tests.functional.sim import base
+from tests.support import common
 
 # A 2.x gateway has no fine-granularity pools, so 2.0 runs on this system.
 MEDIUM_ONLY = {'protection_domains': [{
@@ -27,8 +29,8 @@ class LookupTestCase(base.SimulatorTestCase):
 
     def gateway(self, **options):
         """A gateway to a second simulator started with these options."""
-        sim = self.useFixture(base.SimulatorFixture(**options)).sim
-        return base.Gateway(sim)
+        sim = self.useFixture(common.SimulatorFixture(**options)).sim
+        return common.Gateway(sim)
 
     def ids_of(self, objects):
         return [o['id'] for o in objects]
@@ -341,7 +343,7 @@ class TestShapes(LookupTestCase):
         volume = self.gw.volume(volume_id)
         self.assertEqual(volume_id, volume['id'])
         self.assertEqual(BASE64_NAME, volume['name'])
-        self.assertEqual(16 * 1024 * 1024, volume['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB, volume['sizeInKb'])
         self.assertEqual('ThinProvisioned', volume['volumeType'])
         self.assertEqual(self.gw.pool_id(), volume['storagePoolId'])
         self.assertIsNone(volume['ancestorVolumeId'])
@@ -414,11 +416,11 @@ class TestGivenTopology(LookupTestCase):
 
     def setUp(self):
         super().setUp()
-        self.gw = base.Gateway(self.sim, user=('cinder', 'secret'))
+        self.gw = common.Gateway(self.sim, user=('cinder', 'secret'))
 
     def test_only_the_given_users_log_in(self):
         self.gw.login()
-        r = self.gw.session.get(self.sim.api_url + '/login', auth=base.ADMIN)
+        r = self.gw.session.get(self.sim.api_url + '/login', auth=common.ADMIN)
         self.assertGatewayError(r, 401, 0)
 
     def test_system_id_is_the_given_one(self):
@@ -450,7 +452,7 @@ class TestGivenTopology(LookupTestCase):
     def test_pool_capacity_is_the_given_one(self):
         stats = self.gw.ok_get('/instances/StoragePool::aaaabbbbccccdddd/'
                                'relationships/Statistics')
-        self.assertEqual(200 * 1024 * 1024, stats['netCapacityInUseInKb']
+        self.assertEqual(200 * sizes.KIB_PER_GIB, stats['netCapacityInUseInKb']
                          + stats['netUnusedCapacityInKb'])
 
     def test_sdc_guid_is_upper_case_and_ip_given(self):

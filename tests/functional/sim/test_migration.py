@@ -6,8 +6,8 @@ import ddt
 
 from scaleio_sim import errors
 from tests.functional.sim import base
+from tests.support import common
 
-GIB_KIB = 1024 * 1024
 UNKNOWN_ID = '0123456789abcdef'
 # sp1 and sp3 are medium granularity, sp2 fine; sp4 is small.
 POOLS = {'protection_domains': [{'name': 'pd1', 'storage_pools': [
@@ -90,8 +90,8 @@ class TestMigrateVTree(VTreeTestCase):
     def test_vtree_reads_in_migration_as_often_as_migration_polls(self,
                                                                   polls):
         topology = dict(copy.deepcopy(POOLS), migration_polls=polls)
-        sim = self.useFixture(base.SimulatorFixture(topology=topology)).sim
-        gw = base.Gateway(sim)
+        sim = self.useFixture(common.SimulatorFixture(topology=topology)).sim
+        gw = common.Gateway(sim)
         volume_id = gw.create_volume('vol1')
         vtree_id = gw.volume(volume_id)['vtreeId']
         gw.ok(self.migrate(volume_id, gw.pool_id('sp3'), gw=gw))

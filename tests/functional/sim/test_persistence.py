@@ -11,11 +11,10 @@ import ddt
 import fixtures
 import requests
 
+from scaleio_client import sizes
 from scaleio_sim import server
 from tests import base as test_base
-from tests.functional.sim import base
-
-GIB_KIB = 1024 * 1024
+from tests.support import common
 
 
 class StateDirTestCase(test_base.TestCase):
@@ -28,7 +27,7 @@ class StateDirTestCase(test_base.TestCase):
 
     def start(self, **kwargs):
         kwargs.setdefault('state_dir', self.state_dir)
-        return self.useFixture(base.SimulatorFixture(**kwargs)).sim
+        return self.useFixture(common.SimulatorFixture(**kwargs)).sim
 
     def assertUnauthorized(self, response):
         self.assertEqual(401, response.status_code, response.text)
@@ -39,7 +38,7 @@ class TestRestartOnTheSameStateDir(StateDirTestCase):
 
     def test_volumes_snapshots_mappings_limits_and_names_survive(self):
         first = self.start()
-        gw = base.Gateway(first)
+        gw = common.Gateway(first)
         data = gw.create_volume('db-data')
         logs = gw.create_volume('db-logs', volume_type='ThickProvisioned')
         snap = gw.snapshot(data, 'db-data-snap')
@@ -53,12 +52,12 @@ class TestRestartOnTheSameStateDir(StateDirTestCase):
         vtrees = gw.ok_get('/types/VTree/instances')
         first.stop()
 
-        gw = base.Gateway(self.start())
+        gw = common.Gateway(self.start())
         self.assertEqual(volumes, gw.ok_get('/types/Volume/instances'))
         self.assertEqual(vtrees, gw.ok_get('/types/VTree/instances'))
         self.assertEqual(logs, gw.ok_get(
             '/types/Volume/instances/getByName::db-logs-2'))
-        self.assertEqual(16 * GIB_KIB, gw.volume(logs)['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB, gw.volume(logs)['sizeInKb'])
         self.assertEqual(data, gw.volume(snap)['ancestorVolumeId'])
         mapping, = gw.volume(data)['mappedSdcInfo']
         self.assertEqual(
@@ -68,7 +67,7 @@ class TestRestartOnTheSameStateDir(StateDirTestCase):
 
     def test_new_ids_never_repeat_ids_from_before(self):
         first = self.start()
-        gw = base.Gateway(first)
+        gw = common.Gateway(first)
         kept = gw.create_volume('kept')
         gone = gw.create_volume('gone')
         snap = gw.snapshot(kept)
@@ -78,7 +77,7 @@ class TestRestartOnTheSameStateDir(StateDirTestCase):
 
         # The removed volume had the highest id: counters that were
         # rebuilt from the surviving records would hand it out again.
-        gw = base.Gateway(self.start())
+        gw = common.Gateway(self.start())
         new = gw.create_volume('new')
         new_snap = gw.snapshot(new)
         self.assertEqual(set(), {new, new_snap} & {kept, gone, snap})
@@ -86,7 +85,7 @@ class TestRestartOnTheSameStateDir(StateDirTestCase):
 
     def test_tokens_do_not_survive(self):
         first = self.start()
-        gw = base.Gateway(first)
+        gw = common.Gateway(first)
         token = gw.login()
         gw.create_volume('written')        # the state file now exists
         first.stop()
@@ -106,7 +105,7 @@ class TestStateFile(StateDirTestCase):
 
     def test_state_file_is_always_whole_while_20_threads_change_it(self):
         sim = self.start()
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
         gw.create_volume('first')          # the file exists from now on
         pool_id = gw.pool_id()
         finished = threading.Event()
@@ -124,14 +123,14 @@ class TestStateFile(StateDirTestCase):
                 time.sleep(0.001)
 
         def change(n):
-            client = base.Gateway(sim)
+            client = common.Gateway(sim)
             try:
                 for i in range(3):
                     name = 't%02d-%d' % (n, i)
                     volume_id = client.ok_post('/types/Volume/instances', {
                         'storagePoolId': pool_id, 'name': name,
                         'volumeType': 'ThinProvisioned',
-                        'volumeSizeInKb': str(8 * GIB_KIB)})['id']
+                        'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB)})['id']
                     client.ok(client.action(volume_id, 'setVolumeName',
                                             {'newName': name + 'r'}))
                     client.ok(client.action(volume_id, 'removeVolume',
@@ -183,9 +182,9 @@ class TestWithoutStateDir(test_base.TestCase):
     def test_files_stay_in_a_temporary_dir_removed_on_stop(self):
         tmp = self.useFixture(fixtures.TempDir()).path
         self.useFixture(fixtures.MonkeyPatch('tempfile.tempdir', tmp))
-        sim = self.useFixture(base.SimulatorFixture()).sim
+        sim = self.useFixture(common.SimulatorFixture()).sim
         self.assertEqual(tmp, os.path.dirname(sim.state_dir))
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
         volume_id = gw.create_volume('scratch')
         gw.map(volume_id, 'sdc1')
         gw.snapshot(volume_id)
@@ -219,7 +218,7 @@ class TestConcurrentClients(StateDirTestCase):
     clients = 50
 
     def work(self, sim, n, pool_id, sdc_ids, failures):
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
 
         def ok(response):
             if response.status_code != 200:
@@ -232,7 +231,7 @@ class TestConcurrentClients(StateDirTestCase):
             ids = [ok(gw.post('/types/Volume/instances', {
                 'storagePoolId': pool_id, 'name': 'c%02d-v%d' % (n, i),
                 'volumeType': 'ThinProvisioned',
-                'volumeSizeInKb': str(8 * GIB_KIB)}))['id']
+                'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB)}))['id']
                 for i in range(2)]
             for i, volume_id in enumerate(ids):
                 ok(gw.action(volume_id, 'setVolumeName',
@@ -249,7 +248,7 @@ class TestConcurrentClients(StateDirTestCase):
     @ddt.data(False, True)
     def test_fifty_clients_never_lose_an_update(self, persistent):
         sim = self.start(state_dir=self.state_dir if persistent else None)
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
         pool_id = gw.pool_id()
         sdc_ids = {name: gw.sdc(name)['id'] for name in ('sdc1', 'sdc2')}
         requests.delete(sim.url + '/sim/counters', timeout=10)
@@ -279,7 +278,7 @@ class TestConcurrentClients(StateDirTestCase):
             for v in volumes})
         if persistent:
             sim.stop()
-            reloaded = base.Gateway(self.start())
+            reloaded = common.Gateway(self.start())
             self.assertEqual(volumes,
                              reloaded.ok_get('/types/Volume/instances'))
 
@@ -291,7 +290,7 @@ class TestRestartUnderLoad(StateDirTestCase):
     """
 
     def create_until(self, sim, stop, acknowledged, errors):
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
         pool = None
         n = 0
         while not stop.is_set():
@@ -302,7 +301,7 @@ class TestRestartUnderLoad(StateDirTestCase):
                     pool = gw.pool_id()
                 r = gw.post('/types/Volume/instances', {
                     'storagePoolId': pool, 'name': name,
-                    'volumeSizeInKb': str(8 * GIB_KIB),
+                    'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB),
                     'volumeType': 'ThinProvisioned'})
             except requests.RequestException:
                 gw.token = None
@@ -342,7 +341,7 @@ class TestRestartUnderLoad(StateDirTestCase):
 
     def test_data_files_of_removed_volumes_do_not_survive(self):
         sim = self.start()
-        gw = base.Gateway(sim)
+        gw = common.Gateway(sim)
         kept = gw.create_volume('kept')
         # A file left behind by a removal the state already shows
         # (e.g. the gateway died between the two).

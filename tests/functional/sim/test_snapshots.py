@@ -4,10 +4,10 @@ import os
 
 import ddt
 
+from scaleio_client import sizes
 from scaleio_sim import errors
 from tests.functional.sim import base
 
-GIB_KIB = 1024 * 1024
 SNAPSHOT = '/instances/System/action/snapshotVolumes'
 UNKNOWN_ID = '0123456789abcdef'
 # FineGranularity pools do not exist before 3.0, so a 2.0 gateway gets a
@@ -81,7 +81,7 @@ class TestSnapshotVolumes(SnapshotTestCase):
         self.assertEqual('snap1', snapshot['name'])
         self.assertEqual(source['vtreeId'], snapshot['vtreeId'])
         self.assertEqual(source_id, snapshot['ancestorVolumeId'])
-        self.assertEqual(24 * GIB_KIB, snapshot['sizeInKb'])
+        self.assertEqual(24 * sizes.KIB_PER_GIB, snapshot['sizeInKb'])
         self.assertEqual(source['storagePoolId'], snapshot['storagePoolId'])
         self.assertIsNone(snapshot['mappedSdcInfo'])
         self.assertEqual(body['snapshotGroupId'],
@@ -93,7 +93,8 @@ class TestSnapshotVolumes(SnapshotTestCase):
         self.gw.ok(self.gw.action(source, 'setVolumeSize',
                                   {'sizeInGB': '16'}))
         snapshot = self.gw.snapshot(source)
-        self.assertEqual(16 * GIB_KIB, self.gw.volume(snapshot)['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.gw.volume(snapshot)['sizeInKb'])
 
     def test_several_volumes_in_one_call_share_one_group(self):
         first = self.gw.create_volume('vol1')

@@ -3,9 +3,9 @@ capacity Cinder computes from them (gateway reference section 2.9)."""
 
 import ddt
 
+from scaleio_client import sizes
 from tests.functional.sim import base
 
-KIB_PER_GIB = 1024 * 1024
 STATISTICS = '/types/StoragePool/instances/action/querySelectedStatistics'
 # A 2.x gateway has no fine-granularity pools.
 MEDIUM_ONLY = {'protection_domains': [{
@@ -24,7 +24,7 @@ NET_3_5 = ['snapshotCapacityInKb', 'thickCapacityInUseInKb',
 
 
 def gib(kib):
-    return kib // KIB_PER_GIB
+    return kib // sizes.KIB_PER_GIB
 
 
 def capacity_2_x(s, thin_allocated='thinCapacityAllocatedInKb'):
@@ -192,15 +192,16 @@ class TestQueryShape(StatisticsTestCase):
         answer = self.gw.ok(self.query(['netUnusedCapacityInKb'],
                                        [pool_id]))
         self.assertEqual({pool_id: {'netUnusedCapacityInKb':
-                                    1024 * KIB_PER_GIB}}, answer)
+                                    1024 * sizes.KIB_PER_GIB}}, answer)
 
     def test_several_pools_in_one_request(self):
         ids = [self.gw.pool_id('sp1'), self.gw.pool_id('sp2')]
         self.gw.create_volume('thick', size_gib=8, pool='sp1',
                               volume_type='ThickProvisioned')
         answer = self.gw.ok(self.query(['netCapacityInUseInKb'], ids))
-        self.assertEqual({ids[0]: {'netCapacityInUseInKb': 8 * KIB_PER_GIB},
-                          ids[1]: {'netCapacityInUseInKb': 0}}, answer)
+        self.assertEqual(
+            {ids[0]: {'netCapacityInUseInKb': 8 * sizes.KIB_PER_GIB},
+             ids[1]: {'netCapacityInUseInKb': 0}}, answer)
 
     def test_all_ids(self):
         answer = self.gw.ok(self.gw.post(STATISTICS, {
@@ -247,4 +248,4 @@ class TestStatisticsRelationship(StatisticsTestCase):
         net = stats['netCapacityInUseInKb'] + stats['netUnusedCapacityInKb']
         self.assertEqual(net, (stats['capacityLimitInKb']
                                - stats['spareCapacityInKb']) // 2)
-        self.assertEqual(1024 * KIB_PER_GIB, net)
+        self.assertEqual(1024 * sizes.KIB_PER_GIB, net)

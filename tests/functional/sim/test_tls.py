@@ -14,6 +14,7 @@ import urllib3
 
 from tests import base as test_base
 from tests.functional.sim import base
+from tests.support import common
 
 LAZY_GUID = '5C1A0001-0000-4000-8000-0000000000F1'
 
@@ -27,20 +28,20 @@ class TestHttps(base.SimulatorTestCase):
         self.assertTrue(self.sim.api_url.startswith('https://'))
 
     def test_ca_file_verifies_the_server(self):
-        r = requests.get(self.sim.api_url + '/login', auth=base.ADMIN,
+        r = requests.get(self.sim.api_url + '/login', auth=common.ADMIN,
                          verify=self.sim.ca_file, timeout=30)
         self.assertEqual(200, r.status_code, r.text)
 
     def test_system_trust_store_does_not_trust_the_simulator(self):
         self.assertRaises(requests.exceptions.SSLError, requests.get,
-                          self.sim.api_url + '/login', auth=base.ADMIN,
+                          self.sim.api_url + '/login', auth=common.ADMIN,
                           verify=True, timeout=30)
 
     def test_unverified_https_works(self):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore',
                                   urllib3.exceptions.InsecureRequestWarning)
-            r = requests.get(self.sim.api_url + '/login', auth=base.ADMIN,
+            r = requests.get(self.sim.api_url + '/login', auth=common.ADMIN,
                              verify=False, timeout=30)
         self.assertEqual(200, r.status_code, r.text)
 
@@ -61,7 +62,7 @@ class TestHttps(base.SimulatorTestCase):
 
     def test_localhost_url_verifies_with_the_ca_file(self):
         url = 'https://localhost:%d/api/login' % self.sim.port
-        r = requests.get(url, auth=base.ADMIN, verify=self.sim.ca_file,
+        r = requests.get(url, auth=common.ADMIN, verify=self.sim.ca_file,
                          timeout=30)
         self.assertEqual(200, r.status_code, r.text)
 
@@ -79,7 +80,7 @@ class TestRescanOverHttps(base.SimulatorTestCase):
         {'name': 'lazy', 'guid': LAZY_GUID, 'auto_rescan': False}]}}
 
     def test_drv_cfg_rescan_reaches_an_https_simulator(self):
-        gw = base.Gateway(self.sim, verify=self.sim.ca_file)
+        gw = common.Gateway(self.sim, verify=self.sim.ca_file)
         # Else REQUESTS_CA_BUNDLE, if set, overrides the session's CA file.
         gw.session.trust_env = False
         volume_id = gw.create_volume('v1')
@@ -97,7 +98,7 @@ class TestRescanOverHttps(base.SimulatorTestCase):
 class TestCertificateReuse(test_base.TestCase):
 
     def start(self, state_dir):
-        return self.useFixture(base.SimulatorFixture(
+        return self.useFixture(common.SimulatorFixture(
             tls=True, state_dir=state_dir)).sim
 
     def test_same_ca_is_reused_across_restarts_on_a_state_dir(self):
@@ -112,7 +113,7 @@ class TestCertificateReuse(test_base.TestCase):
 
         with open(trusted, 'rb') as old, open(second.ca_file, 'rb') as new:
             self.assertEqual(old.read(), new.read())
-        r = requests.get(second.api_url + '/login', auth=base.ADMIN,
+        r = requests.get(second.api_url + '/login', auth=common.ADMIN,
                          verify=trusted, timeout=30)
         self.assertEqual(200, r.status_code, r.text)
 
@@ -120,5 +121,5 @@ class TestCertificateReuse(test_base.TestCase):
         first = self.start(None)
         second = self.start(None)
         self.assertRaises(requests.exceptions.SSLError, requests.get,
-                          second.api_url + '/login', auth=base.ADMIN,
+                          second.api_url + '/login', auth=common.ADMIN,
                           verify=first.ca_file, timeout=30)

@@ -4,10 +4,10 @@ import urllib.parse
 
 import ddt
 
+from scaleio_client import sizes
 from scaleio_sim import errors
 from tests.functional.sim import base
 
-GIB_KIB = 1024 * 1024
 VOLUMES = '/types/Volume/instances'
 UNKNOWN_ID = '0123456789abcdef'
 DROP = object()         # leave this field out of the request body
@@ -27,7 +27,7 @@ class VolumeTestCase(base.SimulatorTestCase):
         """POST a new volume: an 8 GiB thin one in sp1 unless told."""
         body = {'storagePoolId': self.sp1, 'name': 'vol1',
                 'volumeType': 'ThinProvisioned',
-                'volumeSizeInKb': str(8 * GIB_KIB)}
+                'volumeSizeInKb': str(8 * sizes.KIB_PER_GIB)}
         body.update(fields)
         return self.gw.post(VOLUMES, {k: v for k, v in body.items()
                                       if v is not DROP})
@@ -50,23 +50,25 @@ class TestCreateVolume(VolumeTestCase):
     @ddt.data((14, 16), (1, 8), (9, 16), (17, 24), (1001, 1008))
     def test_size_is_rounded_up_to_8_gib(self, size_gib, expected_gib):
         volume_id = self.gw.create_volume('vol1', size_gib=size_gib)
-        self.assertEqual(expected_gib * GIB_KIB,
+        self.assertEqual(expected_gib * sizes.KIB_PER_GIB,
                          self.gw.volume(volume_id)['sizeInKb'])
 
     @ddt.data(8, 16, 24, 1024)
     def test_multiples_of_8_gib_keep_their_size(self, size_gib):
         volume_id = self.gw.create_volume('vol1', size_gib=size_gib)
-        self.assertEqual(size_gib * GIB_KIB,
+        self.assertEqual(size_gib * sizes.KIB_PER_GIB,
                          self.gw.volume(volume_id)['sizeInKb'])
 
     def test_a_size_in_kib_below_one_gib_is_rounded_up_to_8_gib(self):
         volume_id = self.gw.ok(self.create(volumeSizeInKb='1'))['id']
-        self.assertEqual(8 * GIB_KIB, self.gw.volume(volume_id)['sizeInKb'])
+        self.assertEqual(8 * sizes.KIB_PER_GIB,
+                         self.gw.volume(volume_id)['sizeInKb'])
 
-    @ddt.data(str(14 * GIB_KIB), 14 * GIB_KIB)
+    @ddt.data(str(14 * sizes.KIB_PER_GIB), 14 * sizes.KIB_PER_GIB)
     def test_size_may_be_a_string_or_a_number(self, size_kib):
         volume_id = self.gw.ok(self.create(volumeSizeInKb=size_kib))['id']
-        self.assertEqual(16 * GIB_KIB, self.gw.volume(volume_id)['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.gw.volume(volume_id)['sizeInKb'])
 
     def test_response_is_the_new_id_only(self):
         body = self.gw.ok(self.create())
@@ -228,7 +230,7 @@ class TestVolumeShape(VolumeTestCase):
         volume = self.gw.volume(volume_id)
         self.assertEqual(volume_id, volume['id'])
         self.assertEqual('vol1', volume['name'])
-        self.assertEqual(16 * GIB_KIB, volume['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB, volume['sizeInKb'])
         self.assertEqual('ThinProvisioned', volume['volumeType'])
         self.assertEqual(self.sp1, volume['storagePoolId'])
         self.assertRegex(volume['vtreeId'], r'^[0-9a-f]{16}$')
@@ -295,7 +297,7 @@ class TestThickCapacity(VolumeTestCase):
 
     def test_a_thick_volume_larger_than_the_pool_is_refused(self):
         r = self.create(volumeType='ThickProvisioned',
-                        volumeSizeInKb=str(1032 * GIB_KIB))
+                        volumeSizeInKb=str(1032 * sizes.KIB_PER_GIB))
         self.assertGatewayError(r, 500, errors.INSUFFICIENT_CAPACITY)
         self.assertNoVolumes()
 
@@ -312,14 +314,15 @@ class TestSetVolumeSize(VolumeTestCase):
     def test_volume_grows_to_the_next_8_gib(self, size_gib, expected_gib):
         volume_id = self.gw.create_volume('vol1', size_gib=8)
         self.assertIsNone(self.gw.ok(self.extend(volume_id, size_gib)))
-        self.assertEqual(expected_gib * GIB_KIB,
+        self.assertEqual(expected_gib * sizes.KIB_PER_GIB,
                          self.gw.volume(volume_id)['sizeInKb'])
 
     @ddt.data('16', '10', '8', '1', '0', '-16')
     def test_same_or_smaller_size_is_refused_with_133(self, size_gib):
         volume_id = self.gw.create_volume('vol1', size_gib=16)
         self.assertGatewayError(self.extend(volume_id, size_gib), 500, 133)
-        self.assertEqual(16 * GIB_KIB, self.gw.volume(volume_id)['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.gw.volume(volume_id)['sizeInKb'])
 
     @ddt.data('big', '16.5', '', None)
     def test_non_numeric_size_is_a_bad_request(self, size_gib):
@@ -335,8 +338,10 @@ class TestSetVolumeSize(VolumeTestCase):
         source = self.gw.create_volume('vol1', size_gib=8)
         snapshot = self.gw.snapshot(source, 'clone1')
         self.gw.ok(self.extend(snapshot, '16'))
-        self.assertEqual(16 * GIB_KIB, self.gw.volume(snapshot)['sizeInKb'])
-        self.assertEqual(8 * GIB_KIB, self.gw.volume(source)['sizeInKb'])
+        self.assertEqual(16 * sizes.KIB_PER_GIB,
+                         self.gw.volume(snapshot)['sizeInKb'])
+        self.assertEqual(8 * sizes.KIB_PER_GIB,
+                         self.gw.volume(source)['sizeInKb'])
 
     def test_thick_volume_grows_only_into_free_capacity(self):
         volume_id = self.gw.create_volume('thick', size_gib=1016,
@@ -344,13 +349,13 @@ class TestSetVolumeSize(VolumeTestCase):
         self.gw.ok(self.extend(volume_id, '1024'))
         self.assertGatewayError(self.extend(volume_id, '1032'), 500,
                                 errors.INSUFFICIENT_CAPACITY)
-        self.assertEqual(1024 * GIB_KIB,
+        self.assertEqual(1024 * sizes.KIB_PER_GIB,
                          self.gw.volume(volume_id)['sizeInKb'])
 
     def test_thin_volume_may_grow_beyond_the_pool(self):
         volume_id = self.gw.create_volume('thin')
         self.gw.ok(self.extend(volume_id, '2048'))
-        self.assertEqual(2048 * GIB_KIB,
+        self.assertEqual(2048 * sizes.KIB_PER_GIB,
                          self.gw.volume(volume_id)['sizeInKb'])
 
 

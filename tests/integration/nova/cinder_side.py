@@ -11,61 +11,27 @@ as JSON lines (tests/integration/nova/sidecar.py)::
 
 import os
 
-from oslo_config import cfg
-
-from cinder import context as cinder_context
-from cinder import coordination
-from cinder.db import api as db_api
 from cinder import objects
-from cinder.objects import fields
-from cinder.volume import configuration
-from cinder.volume import driver as cinder_driver
-from cinder.volume import volume_types
-from scaleio_cinder import driver as scaleio_driver
-from tests.functional.cinder import base as cinder_base
 from tests.integration.nova import sidecar
-
-CONF = cfg.CONF
-BACKEND = 'scaleio'
-HOST = 'cinder-volume@%s' % BACKEND
+from tests.support import cinder as support
 
 
 class CinderSide:
     """One ScaleIODriver and the Cinder records of the test's volumes."""
 
     def __init__(self):
+        self.cinder = None
         self.driver = None
         self.context = None
-        self.volumes = {}
 
     def setup(self, port, ca_file, lock_dir, pools='pd1:sp1'):
-        cinder_base.load_config()
-        CONF.set_override('connection', 'sqlite://', group='database')
-        CONF.set_override('sqlite_synchronous', False, group='database')
-        os.makedirs(lock_dir, exist_ok=True)
-        CONF.set_override('lock_path', lock_dir, group='oslo_concurrency')
-        CONF.set_override('backend_url', 'file://' + lock_dir,
-                          group='coordination')
-        cinder_base.CinderDatabase().setUp()
-        coordination.COORDINATOR.start()
-        self.context = cinder_context.get_admin_context()
-        options = {
-            'volume_backend_name': BACKEND,
-            'san_ip': '127.0.0.1',
-            'san_login': 'admin',
-            'san_password': 'Scaleio123',
-            'scaleio_rest_server_port': port,
-            'scaleio_ca_bundle': ca_file,
-            'scaleio_storage_pools': pools,
-        }
-        conf = configuration.Configuration(cinder_driver.volume_opts,
-                                           config_group=BACKEND)
-        self.driver = scaleio_driver.ScaleIODriver(configuration=conf,
-                                                   host=HOST)
-        for name, value in options.items():
-            CONF.set_override(name, value, group=BACKEND)
-        self.driver.do_setup(self.context)
-        self.driver.check_for_setup_error()
+        self.cinder = support.CinderFixture(lock_dir)
+        self.cinder.setUp()
+        self.context = self.cinder.context
+        self.driver = support.make_driver(
+            self.context, support.BACKEND, support.backend_options(
+                support.BACKEND, pools, port, ca_file))
+        self.cinder.addCleanup(self.driver.gateway.close)
         return {'pools': pools}
 
     def _volume(self, volume_id):
@@ -73,17 +39,7 @@ class CinderSide:
 
     def create(self, size, pool='pd1:sp1'):
         """Create a volume (record, then array volume); its ids."""
-        volume_type = objects.VolumeType.get_by_name_or_id(
-            self.context, volume_types.get_default_volume_type()['id'])
-        volume = objects.Volume(
-            self.context, size=size, host='%s#%s' % (HOST, pool),
-            volume_type_id=volume_type.id, status='creating',
-            project_id='project', user_id='user',
-            attach_status=fields.VolumeAttachStatus.DETACHED)
-        volume.create()
-        volume.update(self.driver.create_volume(volume) or {})
-        volume.status = 'available'
-        volume.save()
+        volume = support.make_volume(self.context, self.driver, size, pool)
         return {'id': volume.id, 'provider_id': volume.provider_id,
                 'size': volume.size}
 
@@ -130,10 +86,8 @@ class CinderSide:
         volume.destroy()
 
     def shutdown(self):
-        if self.driver is not None:
-            self.driver.gateway.close()
-            coordination.COORDINATOR.stop()
-            db_api.get_engine().dispose()
+        if self.cinder is not None:
+            self.cinder.cleanUp()
 
 
 def main():

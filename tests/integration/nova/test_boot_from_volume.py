@@ -37,11 +37,11 @@ from scaleio_sim import process as sim_process
 from tests import base
 from tests.integration.nova import host_packages
 from tests.integration.nova import sidecar
+from tests.support import common
 
 MARKER = 'SCALEIO-BFV-OK'
 TOP = sidecar.TOP
 URI = 'qemu:///system'
-GIB = 1024 ** 3
 COMPUTE_SDC = 'sdc1'       # the compute host
 CINDER_SDC = 'sdc2'        # the cinder-volume host (image copy)
 OUR_COMPUTE_DRIVER = 'scaleio_nova.compute.LibvirtDriver'
@@ -391,7 +391,7 @@ class BootFromVolumeTest(base.TestCase):
         self.assertEqual(data_link, device)
 
         # Write through the host device, read back there and through QEMU.
-        offset, length, pattern = 1024 * 1024, 65536, 0x5a
+        offset, length, pattern = common.BYTES_PER_MIB, 65536, 0x5a
         fd = os.open(device, os.O_WRONLY)
         try:
             os.pwrite(fd, bytes([pattern]) * length, offset)
@@ -419,9 +419,10 @@ class BootFromVolumeTest(base.TestCase):
         cinder.call('extend', volume_id=data_volume['id'], new_size=9)
         device_size = int(_run('blockdev', '--getsize64',
                                device).stdout.strip())
-        self.assertEqual(16 * GIB, device_size)
+        self.assertEqual(16 * common.BYTES_PER_GIB, device_size)
         extended = nova.call('extend', connection_info=data_info,
-                             requested_size=9 * GIB, dev='sdb')
+                             requested_size=9 * common.BYTES_PER_GIB,
+                             dev='sdb')
         self.assertGreater(extended['capacity'], before)
         # The guest sees the whole device (a multiple of 8 GiB), as with
         # nova's in-tree driver, not only the 9 GiB Cinder asked for.

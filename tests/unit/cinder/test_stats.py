@@ -5,6 +5,7 @@ import ddt
 from scaleio_cinder import stats
 from scaleio_client import capacity
 from scaleio_client import records
+from scaleio_client import sizes
 from scaleio_client import versions
 from tests import base
 
@@ -110,8 +111,6 @@ class TestPoolStats(base.TestCase):
 class TestCapacityFormulas(base.TestCase):
     """Gateway counters to the pool entry, per API version (ref. 2.9)."""
 
-    KIB_PER_GIB = 1024 * 1024
-
     def test_the_reference_worked_example_on_3_0(self):
         counters = {'thickCapacityInUseInKb': 67108864,
                     'snapCapacityInUseInKb': 2097152,
@@ -131,7 +130,7 @@ class TestCapacityFormulas(base.TestCase):
               ('4.5', 1001, 985))
     @ddt.unpack
     def test_a_1001_gib_pool_with_16_gib_thick(self, version, total, free):
-        g = self.KIB_PER_GIB
+        g = sizes.KIB_PER_GIB
         net, spare, thick = 1001 * g, 222 * g, 16 * g
         version = versions.ApiVersion(version)
         counters = {

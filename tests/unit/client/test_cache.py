@@ -2,25 +2,14 @@
 
 from scaleio_client import client
 from tests import base
-
-
-class FakeClock:
-
-    def __init__(self, now=1000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
+from tests.support import common
 
 
 class TestTtlCache(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.clock = FakeClock()
+        self.clock = common.FakeClock()
         self.cache = client.TtlCache(60, self.clock)
 
     def test_missing_key(self):

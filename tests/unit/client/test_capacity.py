@@ -3,10 +3,9 @@
 import ddt
 
 from scaleio_client import capacity
+from scaleio_client import sizes
 from scaleio_client import versions
 from tests import base
-
-GIB = 1024 * 1024
 
 # The reference's worked 3.0 example.
 WORKED_3_0 = {
@@ -26,12 +25,14 @@ def legacy_counters(total_net_gib, spare_gib, available_gib, thick_gib=0,
                     snap_gib=0, thin_gib=0, thin_name=capacity.THIN_ALLOCATED):
     """2.x counters: raw (mirrored) figures as the gateway reports them."""
     return {
-        'capacityLimitInKb': (2 * total_net_gib + spare_gib) * GIB,
-        'spareCapacityInKb': spare_gib * GIB,
-        'capacityAvailableForVolumeAllocationInKb': available_gib * GIB,
-        'thickCapacityInUseInKb': 2 * thick_gib * GIB,
-        'snapCapacityInUseInKb': 2 * snap_gib * GIB,
-        thin_name: 2 * thin_gib * GIB,
+        'capacityLimitInKb':
+            (2 * total_net_gib + spare_gib) * sizes.KIB_PER_GIB,
+        'spareCapacityInKb': spare_gib * sizes.KIB_PER_GIB,
+        'capacityAvailableForVolumeAllocationInKb':
+            available_gib * sizes.KIB_PER_GIB,
+        'thickCapacityInUseInKb': 2 * thick_gib * sizes.KIB_PER_GIB,
+        'snapCapacityInUseInKb': 2 * snap_gib * sizes.KIB_PER_GIB,
+        thin_name: 2 * thin_gib * sizes.KIB_PER_GIB,
     }
 
 
@@ -108,7 +109,8 @@ class TestNetFormula(base.TestCase):
     def test_empty_pool(self):
         cap = capacity.pool_capacity('pool1', {
             'thickCapacityInUseInKb': 0, 'snapshotCapacityInKb': 0,
-            'netCapacityInUseInKb': 0, 'netUnusedCapacityInKb': 1024 * GIB,
+            'netCapacityInUseInKb': 0,
+            'netUnusedCapacityInKb': 1024 * sizes.KIB_PER_GIB,
             'thinCapacityAllocatedInKb': 0}, v('3.5'))
         self.assertEqual((1024, 1024, 0), (cap.total_gib, cap.free_gib,
                                            cap.provisioned_gib))
@@ -137,8 +139,8 @@ class TestLegacyFormula(base.TestCase):
         self.assertEqual(total, cap.total_gib)
 
     def test_total_takes_spare_and_mirroring_off(self):
-        counters = {'capacityLimitInKb': 2300 * GIB + 1,
-                    'spareCapacityInKb': 200 * GIB,
+        counters = {'capacityLimitInKb': 2300 * sizes.KIB_PER_GIB + 1,
+                    'spareCapacityInKb': 200 * sizes.KIB_PER_GIB,
                     'capacityAvailableForVolumeAllocationInKb': 0}
         # (2300 GiB + 1 KiB - 200 GiB) / 2 = 1050 GiB -> 1048.
         self.assertEqual(1048, capacity.pool_capacity(
@@ -152,7 +154,8 @@ class TestLegacyFormula(base.TestCase):
 
     def test_free_is_rounded_down_to_whole_gib(self):
         counters = legacy_counters(1024, 100, 0)
-        counters['capacityAvailableForVolumeAllocationInKb'] = 8 * GIB - 1
+        counters['capacityAvailableForVolumeAllocationInKb'] = (
+            8 * sizes.KIB_PER_GIB - 1)
         self.assertEqual(7, capacity.pool_capacity(
             'pool1', counters, v('2.0')).free_gib)
 
@@ -164,7 +167,7 @@ class TestLegacyFormula(base.TestCase):
 
     def test_net_counters_are_ignored_before_3_0(self):
         counters = legacy_counters(1024, 100, 1000)
-        counters.update({'netCapacityInUseInKb': 5 * GIB,
-                         'netUnusedCapacityInKb': 5 * GIB})
+        counters.update({'netCapacityInUseInKb': 5 * sizes.KIB_PER_GIB,
+                         'netUnusedCapacityInKb': 5 * sizes.KIB_PER_GIB})
         cap = capacity.pool_capacity('pool1', counters, v('2.0'))
         self.assertEqual((1024, 1000), (cap.total_gib, cap.free_gib))

@@ -5,8 +5,6 @@ import ddt
 from scaleio_client import records
 from tests import base
 
-GIB = 1024 * 1024
-
 # Shortened from the reference's section 4.1 example.
 VOLUME = {
     'id': '694a2d140000000b', 'name': 'yian_sdc_1', 'sizeInKb': 8388608,

@@ -5,15 +5,13 @@ import ddt
 from scaleio_client import sizes
 from tests import base
 
-GIB = 1024 * 1024
-
 
 @ddt.ddt
 class TestConversion(base.TestCase):
 
     @ddt.unpack
-    @ddt.data((0, 0), (1, GIB), (8, 8 * GIB), (14, 14680064),
-              ('16', 16 * GIB))
+    @ddt.data((0, 0), (1, sizes.KIB_PER_GIB), (8, 8 * sizes.KIB_PER_GIB),
+              (14, 14680064), ('16', 16 * sizes.KIB_PER_GIB))
     def test_gib_to_kib(self, size_gib, size_kib):
         self.assertEqual(size_kib, sizes.gib_to_kib(size_gib))
 
@@ -21,10 +19,10 @@ class TestConversion(base.TestCase):
     @ddt.data(
         (0, 0),
         (1, 1),
-        (GIB, 1),
-        (GIB + 1, 2),
+        (sizes.KIB_PER_GIB, 1),
+        (sizes.KIB_PER_GIB + 1, 2),
         (8000000, 8),           # manage: ceil(8000000 KiB / 1 Mi) = 8
-        (8 * GIB, 8),
+        (8 * sizes.KIB_PER_GIB, 8),
         (14680064, 14),
         ('8388608', 8),
     )
@@ -34,9 +32,9 @@ class TestConversion(base.TestCase):
     @ddt.unpack
     @ddt.data(
         (0, 0),
-        (GIB - 1, 0),
-        (GIB, 1),
-        (2 * GIB - 1, 1),
+        (sizes.KIB_PER_GIB - 1, 0),
+        (sizes.KIB_PER_GIB, 1),
+        (2 * sizes.KIB_PER_GIB - 1, 1),
         (136995840, 130),
     )
     def test_kib_to_gib_floor_rounds_down(self, size_kib, size_gib):

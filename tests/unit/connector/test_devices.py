@@ -9,6 +9,7 @@ import fixtures
 
 from scaleio_nova import devices
 from tests import base
+from tests.support import common
 
 SYSTEM = '5c1a0de4a7e10001'
 
@@ -21,7 +22,7 @@ class TestDevices(base.TestCase):
         self.dir = self.useFixture(fixtures.TempDir()).path
         self.target = os.path.join(self.dir, 'data')
         with open(self.target, 'wb') as f:
-            f.truncate(3 * 1024 ** 2)
+            f.truncate(3 * common.BYTES_PER_MIB)
 
     def link(self, volume_id, system=SYSTEM):
         path = os.path.join(self.dir, 'emc-vol-%s-%s' % (system, volume_id))
@@ -82,4 +83,5 @@ class TestDevices(base.TestCase):
         self.assertLess(time.monotonic() - started, 0.4)
 
     def test_size_of_a_regular_file(self):
-        self.assertEqual(3 * 1024 ** 2, devices.size_bytes(self.link('1')))
+        self.assertEqual(3 * common.BYTES_PER_MIB,
+                         devices.size_bytes(self.link('1')))

@@ -6,26 +6,14 @@ import os
 
 from scaleio_sim import auth
 from tests import base
-
-
-class FakeClock:
-    """A monotonic clock that moves only when a test says so."""
-
-    def __init__(self, now=1000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
+from tests.support import common
 
 
 class TokenStoreTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.clock = FakeClock()
+        self.clock = common.FakeClock()
         self.store = auth.TokenStore(idle_timeout=60, max_lifetime=300,
                                      clock=self.clock)
 

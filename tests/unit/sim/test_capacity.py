@@ -3,16 +3,15 @@
 
 import ddt
 
+from scaleio_client import sizes
 from scaleio_sim import capacity
 from scaleio_sim import objects
 from scaleio_sim import versions
 from tests import base
 
-GIB_KIB = 1024 * 1024
-
 
 def gib(kib):
-    return kib // GIB_KIB
+    return kib // sizes.KIB_PER_GIB
 
 
 def client_capacity_3_x(c, snapshot='snapCapacityInUseInKb'):
@@ -33,16 +32,17 @@ def client_capacity_2_x(c, thin='thinCapacityAllocatedInKb'):
 
 def pool(capacity_gib=1024, spare_percentage=10):
     return objects.StoragePool('f1e2d3c400000000', 'sp1', 'd1a2b3c400000000',
-                               objects.MEDIUM, True, capacity_gib * GIB_KIB,
+                               objects.MEDIUM, True,
+                               capacity_gib * sizes.KIB_PER_GIB,
                                spare_percentage)
 
 
 def volume(volume_id, size_gib, volume_type, written_gib=0):
     """A volume record and the KiB its backing file holds."""
-    record = objects.Volume(volume_id, volume_id, size_gib * GIB_KIB,
+    record = objects.Volume(volume_id, volume_id, size_gib * sizes.KIB_PER_GIB,
                             volume_type, 'f1e2d3c400000000',
                             'vtree-' + volume_id, 0)
-    return record, written_gib * GIB_KIB
+    return record, written_gib * sizes.KIB_PER_GIB
 
 
 def counters(storage_pool, *volumes):
@@ -98,7 +98,7 @@ class TestPoolCounters(base.TestCase):
     @ddt.data(0, 10, 25, 50, 99)
     def test_limit_minus_spare_is_twice_the_usable_capacity(self, spare):
         c = counters(pool(capacity_gib=1024, spare_percentage=spare))
-        self.assertEqual(2 * 1024 * GIB_KIB,
+        self.assertEqual(2 * 1024 * sizes.KIB_PER_GIB,
                          c['capacityLimitInKb'] - c['spareCapacityInKb'])
 
     @ddt.data(0, 10, 50)
@@ -123,13 +123,13 @@ class TestPoolCounters(base.TestCase):
 
     def test_thin_volume_never_uses_more_than_its_size(self):
         c = counters(pool(), volume('a', 8, objects.THIN, written_gib=9))
-        self.assertEqual(8 * GIB_KIB, c['netCapacityInUseInKb'])
+        self.assertEqual(8 * sizes.KIB_PER_GIB, c['netCapacityInUseInKb'])
 
     def test_net_counters_add_up_to_the_usable_capacity(self):
         c = counters(pool(capacity_gib=100),
                      volume('a', 40, objects.THICK),
                      volume('b', 8, objects.THIN, written_gib=5))
-        self.assertEqual(100 * GIB_KIB, c['netCapacityInUseInKb']
+        self.assertEqual(100 * sizes.KIB_PER_GIB, c['netCapacityInUseInKb']
                          + c['netUnusedCapacityInKb'])
         self.assertEqual(2 * c['netCapacityInUseInKb'],
                          c['capacityInUseInKb'])
@@ -199,10 +199,10 @@ class TestVtreeCounters(base.TestCase):
     def test_base_and_snapshot_use(self):
         base_volume, _ = volume('a', 16, objects.THIN)
         snapshot, _ = volume('s', 16, objects.SNAPSHOT)
-        written = {'a': 3 * GIB_KIB, 's': 1 * GIB_KIB}
+        written = {'a': 3 * sizes.KIB_PER_GIB, 's': 1 * sizes.KIB_PER_GIB}
         c = capacity.vtree_counters([base_volume, snapshot], written.get)
         self.assertEqual(2, c['numOfVolumes'])
         self.assertEqual(1, c['numOfSnapshots'])
-        self.assertEqual(3 * GIB_KIB, c['baseNetCapacityInUseInKb'])
-        self.assertEqual(1 * GIB_KIB, c['snapNetCapacityInUseInKb'])
-        self.assertEqual(4 * GIB_KIB, c['netCapacityInUseInKb'])
+        self.assertEqual(3 * sizes.KIB_PER_GIB, c['baseNetCapacityInUseInKb'])
+        self.assertEqual(1 * sizes.KIB_PER_GIB, c['snapNetCapacityInUseInKb'])
+        self.assertEqual(4 * sizes.KIB_PER_GIB, c['netCapacityInUseInKb'])

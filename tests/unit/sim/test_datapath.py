@@ -9,14 +9,13 @@ import fixtures
 from scaleio_sim import datapath
 from scaleio_sim import objects
 from tests import base
+from tests.support import common
 
-KIB = 1024
-MIB = 1024 * KIB
 BLOCK = 4096
 SYSTEM_ID = '5c1a0de4a7e10001'
 
 
-def volume(volume_id='5b94723900000001', size_kib=4 * KIB):
+def volume(volume_id='5b94723900000001', size_kib=4 * common.KIB_PER_MIB):
     return objects.Volume(volume_id, 'v-' + volume_id, size_kib,
                           objects.THIN, 'a1b2c3d400000001',
                           'e5f6a7b800000001', 0)
@@ -61,14 +60,20 @@ class TestDataExtents(base.TestCase):
                     for offset, data in datapath.data_extents(f)]
 
     @ddt.data(
-        ('all hole', 4 * MIB, [], []),
-        ('one block at the start', 4 * MIB, [(0, BLOCK)], [(0, BLOCK)]),
-        ('two islands', 4 * MIB, [(0, BLOCK), (MIB, 2 * BLOCK)],
-         [(0, BLOCK), (MIB, 2 * BLOCK)]),
-        ('data at the very end', 4 * MIB, [(4 * MIB - BLOCK, BLOCK)],
-         [(4 * MIB - BLOCK, BLOCK)]),
-        ('long run in 1 MiB chunks', 8 * MIB, [(MIB, 2 * MIB + BLOCK)],
-         [(MIB, MIB), (2 * MIB, MIB), (3 * MIB, BLOCK)]),
+        ('all hole', 4 * common.BYTES_PER_MIB, [], []),
+        ('one block at the start', 4 * common.BYTES_PER_MIB, [(0, BLOCK)],
+         [(0, BLOCK)]),
+        ('two islands', 4 * common.BYTES_PER_MIB,
+         [(0, BLOCK), (common.BYTES_PER_MIB, 2 * BLOCK)],
+         [(0, BLOCK), (common.BYTES_PER_MIB, 2 * BLOCK)]),
+        ('data at the very end', 4 * common.BYTES_PER_MIB,
+         [(4 * common.BYTES_PER_MIB - BLOCK, BLOCK)],
+         [(4 * common.BYTES_PER_MIB - BLOCK, BLOCK)]),
+        ('long run in 1 MiB chunks', 8 * common.BYTES_PER_MIB,
+         [(common.BYTES_PER_MIB, 2 * common.BYTES_PER_MIB + BLOCK)],
+         [(common.BYTES_PER_MIB, common.BYTES_PER_MIB),
+          (2 * common.BYTES_PER_MIB, common.BYTES_PER_MIB),
+          (3 * common.BYTES_PER_MIB, BLOCK)]),
     )
     @ddt.unpack
     def test_yields_only_the_data_parts(self, _, size, writes, expected):
@@ -77,9 +82,10 @@ class TestDataExtents(base.TestCase):
 
     def test_extents_carry_the_file_bytes(self):
         first, second = os.urandom(BLOCK), os.urandom(3 * BLOCK)
-        fill(self.path, 2 * MIB, [(BLOCK, first), (MIB, second)])
+        fill(self.path, 2 * common.BYTES_PER_MIB,
+             [(BLOCK, first), (common.BYTES_PER_MIB, second)])
         with open(self.path, 'rb') as f:
-            self.assertEqual([(BLOCK, first), (MIB, second)],
+            self.assertEqual([(BLOCK, first), (common.BYTES_PER_MIB, second)],
                              list(datapath.data_extents(f)))
 
     def test_empty_file_has_no_extents(self):
@@ -100,8 +106,9 @@ class TestCopyInto(base.TestCase):
             datapath.copy_into(self.src, dst)
 
     def test_copy_has_the_same_content_and_stays_sparse(self):
-        fill(self.src, 64 * MIB, [(0, os.urandom(BLOCK)),
-                                  (40 * MIB, os.urandom(2 * BLOCK))])
+        fill(self.src, 64 * common.BYTES_PER_MIB,
+             [(0, os.urandom(BLOCK)),
+              (40 * common.BYTES_PER_MIB, os.urandom(2 * BLOCK))])
         fill(self.dst, 0, [])
 
         self.copy()
@@ -110,23 +117,24 @@ class TestCopyInto(base.TestCase):
                          os.path.getsize(self.dst))
         self.assertEqual(read(self.src), read(self.dst))
         self.assertLessEqual(allocated(self.dst), allocated(self.src))
-        self.assertLess(allocated(self.dst), MIB)
+        self.assertLess(allocated(self.dst), common.BYTES_PER_MIB)
 
     def test_old_destination_data_is_gone(self):
-        fill(self.src, 4 * MIB, [(0, b'new')])
-        fill(self.dst, 8 * MIB, [(0, b'old data'), (2 * MIB, b'stale'),
-                                 (7 * MIB, b'beyond the new end')])
+        fill(self.src, 4 * common.BYTES_PER_MIB, [(0, b'new')])
+        fill(self.dst, 8 * common.BYTES_PER_MIB,
+             [(0, b'old data'), (2 * common.BYTES_PER_MIB, b'stale'),
+              (7 * common.BYTES_PER_MIB, b'beyond the new end')])
 
         self.copy()
 
-        self.assertEqual(4 * MIB, os.path.getsize(self.dst))
+        self.assertEqual(4 * common.BYTES_PER_MIB, os.path.getsize(self.dst))
         self.assertEqual(b'new' + bytes(5), read(self.dst, 0, 8))
-        self.assertEqual(bytes(5), read(self.dst, 2 * MIB, 5))
+        self.assertEqual(bytes(5), read(self.dst, 2 * common.BYTES_PER_MIB, 5))
 
     def test_destination_keeps_its_inode(self):
         # A loop device or an open descriptor keeps working on the file.
-        fill(self.src, MIB, [(0, b'data')])
-        fill(self.dst, MIB, [])
+        fill(self.src, common.BYTES_PER_MIB, [(0, b'data')])
+        fill(self.dst, common.BYTES_PER_MIB, [])
         inode = os.stat(self.dst).st_ino
         self.copy()
         self.assertEqual(inode, os.stat(self.dst).st_ino)
@@ -174,11 +182,11 @@ class DataPlaneTestCase(base.TestCase):
 class TestDataPlaneLinks(DataPlaneTestCase):
 
     def test_link_points_at_a_sparse_file_of_the_volume_size(self):
-        vol, host = volume(size_kib=4 * KIB), sdc()
+        vol, host = volume(size_kib=4 * common.KIB_PER_MIB), sdc()
         self.plane.link(vol, host, SYSTEM_ID)
         link = self.link_path(vol)
         self.assertEqual(self.plane.path(vol.id), os.readlink(link))
-        self.assertEqual(4 * MIB, os.path.getsize(link))
+        self.assertEqual(4 * common.BYTES_PER_MIB, os.path.getsize(link))
         self.assertEqual(0, allocated(link))
 
     def test_unlink_removes_the_link_and_keeps_the_data(self):
@@ -252,7 +260,8 @@ class TestDataPlaneVolumes(DataPlaneTestCase):
     def test_allocated_kib_counts_written_blocks(self):
         vol = volume()
         self.plane.link(vol, sdc(), SYSTEM_ID)
-        self.write(vol, MIB, os.urandom(256 * KIB))
+        self.write(vol, common.BYTES_PER_MIB,
+                   os.urandom(256 * common.BYTES_PER_KIB))
         self.assertGreaterEqual(self.plane.allocated_kib(vol.id), 256)
         self.assertLess(self.plane.allocated_kib(vol.id), 512)
 
@@ -277,7 +286,7 @@ class TestDataPlaneVolumes(DataPlaneTestCase):
         self.write(vol, 0, b'old')
         self.plane.copy(vol.id, snap.id)
         self.write(vol, 0, b'new')
-        self.write(vol, MIB, b'more')
+        self.write(vol, common.BYTES_PER_MIB, b'more')
 
         self.plane.overwrite(vol.id, snap.id)
 
@@ -289,15 +298,17 @@ class TestDataPlaneVolumes(DataPlaneTestCase):
         self.plane.link(vol, sdc(), SYSTEM_ID)
         self.write(vol, 0, b'data')
         self.plane.overwrite(vol.id, empty.id)
-        self.assertEqual(4 * MIB, os.path.getsize(self.link_path(vol)))
+        self.assertEqual(4 * common.BYTES_PER_MIB,
+                         os.path.getsize(self.link_path(vol)))
         self.assertEqual(bytes(4), read(self.link_path(vol), 0, 4))
 
     def test_resize_grows_the_file_and_keeps_the_data(self):
-        vol = volume(size_kib=4 * KIB)
+        vol = volume(size_kib=4 * common.KIB_PER_MIB)
         self.plane.link(vol, sdc(), SYSTEM_ID)
         self.write(vol, 0, b'kept')
-        self.plane.resize(vol.id, 8 * KIB)
-        self.assertEqual(8 * MIB, os.path.getsize(self.link_path(vol)))
+        self.plane.resize(vol.id, 8 * common.KIB_PER_MIB)
+        self.assertEqual(8 * common.BYTES_PER_MIB,
+                         os.path.getsize(self.link_path(vol)))
         self.assertEqual(b'kept', read(self.link_path(vol), 0, 4))
 
     def test_remove_deletes_the_file_and_forgets_pending_links(self):

@@ -4,11 +4,11 @@ import re
 
 import ddt
 
+from scaleio_client import sizes
 from scaleio_sim import errors
 from scaleio_sim import objects
 from tests import base
 
-GIB_KIB = 1024 * 1024
 OBJECT_ID_RE = re.compile(r'^[0-9a-f]{16}$')
 
 
@@ -17,15 +17,16 @@ class TestRoundUpKib(base.TestCase):
 
     @ddt.unpack
     @ddt.data(
-        (1, 8 * GIB_KIB),
-        (14 * GIB_KIB, 16 * GIB_KIB),            # Cinder's example
-        (8 * GIB_KIB + 1, 16 * GIB_KIB),
-        (1001 * GIB_KIB, 1008 * GIB_KIB),
+        (1, 8 * sizes.KIB_PER_GIB),
+        (14 * sizes.KIB_PER_GIB, 16 * sizes.KIB_PER_GIB),   # Cinder's example
+        (8 * sizes.KIB_PER_GIB + 1, 16 * sizes.KIB_PER_GIB),
+        (1001 * sizes.KIB_PER_GIB, 1008 * sizes.KIB_PER_GIB),
     )
     def test_sizes_round_up_to_the_next_8_gib(self, size_kib, expected_kib):
         self.assertEqual(expected_kib, objects.round_up_kib(size_kib))
 
-    @ddt.data(8 * GIB_KIB, 16 * GIB_KIB, 1024 * GIB_KIB)
+    @ddt.data(8 * sizes.KIB_PER_GIB, 16 * sizes.KIB_PER_GIB,
+              1024 * sizes.KIB_PER_GIB)
     def test_exact_multiples_of_8_gib_are_unchanged(self, size_kib):
         self.assertEqual(size_kib, objects.round_up_kib(size_kib))
 

@@ -1,4 +1,4 @@
-"""What the Nova side's functional tests share.
+"""What the Nova side's tests share (it never imports Cinder).
 
 A simulator whose SDC host ``sdc1`` plays this compute node: nova.conf's
 ``[scaleio]`` points at its ``by-id`` directory and its ``drv_cfg``
@@ -19,17 +19,13 @@ from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.virt.libvirt import host as libvirt_host
 
 from scaleio_cinder import connection
-from scaleio_client import client as client_mod
-from scaleio_client import config as config_mod
 from scaleio_client import names
+from scaleio_client import sizes
 from scaleio_nova import options
 from tests import base
-from tests.functional.sim import base as sim_base
+from tests.support import common
 
 CONF = nova.conf.CONF
-GIB = 1024 ** 3
-GIB_IN_KIB = 1024 * 1024
-SDC1_GUID = '5C1A0001-0000-4000-8000-000000000001'
 
 
 class NovaHostTestCase(base.TestCase):
@@ -39,12 +35,8 @@ class NovaHostTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.sim = self.useFixture(sim_base.SimulatorFixture()).sim
-        self.gateway = client_mod.ScaleIOClient(
-            config_mod.GatewayConfig.from_url(
-                self.sim.url, username='admin', password='Scaleio123',
-                retry_backoff=0.01, connect_timeout=5.0, read_timeout=10.0))
-        self.addCleanup(self.gateway.close)
+        self.sim = self.useFixture(common.SimulatorFixture()).sim
+        self.gateway = self.useFixture(common.ClientFixture(self.sim)).client
         options.register_opts(CONF)
         self.conf = self.useFixture(config_fixture.Config(CONF))
         host_dir = self.sim.host_dir(self.sdc)
@@ -66,7 +58,8 @@ class NovaHostTestCase(base.TestCase):
         cinder_id = str(uuid.uuid4())
         pool_id = self.gateway.storage_pool_id('pd1', pool)
         volume_id = self.gateway.create_volume(
-            names.id_to_name(cinder_id), pool_id, size_gib * GIB_IN_KIB)
+            names.id_to_name(cinder_id), pool_id,
+            size_gib * sizes.KIB_PER_GIB)
         return cinder_id, volume_id
 
     def attach_info(self, cinder_id, volume_id, size_gib, discard=False):
@@ -74,10 +67,10 @@ class NovaHostTestCase(base.TestCase):
 
         Nova adds ``serial`` (the Cinder volume id) to what Cinder returns.
         """
-        self.gateway.map_volume(volume_id, guid=SDC1_GUID)
+        self.gateway.map_volume(volume_id, guid=common.SDC1_GUID)
         info = connection.connection_info(
-            names.id_to_name(cinder_id), volume_id, SDC1_GUID, 'scaleio',
-            discard=discard, size_gib=size_gib)
+            names.id_to_name(cinder_id), volume_id, common.SDC1_GUID,
+            'scaleio', discard=discard, size_gib=size_gib)
         info['serial'] = cinder_id
         return info
 
