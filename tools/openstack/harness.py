@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Keystone + Cinder (our ScaleIO driver) + MariaDB + RabbitMQ on one host.
+"""Command line of the one-host OpenStack: install, up, down, status, wipe.
 
 ``python3 tools/openstack/harness.py [--state DIR] install|up|down|status|
-wipe`` (default state ``<repo>/.harness``). Standard library only: it
-builds the venv it then runs the services from. The services are the
-table in services.py; everything listens on 127.0.0.1 on private ports;
+wipe`` (default state ``<repo>/.harness``): Keystone, Cinder with our
+driver, MariaDB and RabbitMQ. Standard library only: it builds the venv
+it then runs the services from. The services are the table in
+services.py; everything listens on 127.0.0.1 on private ports;
 every log lands in ``<state>/logs/``; ``up`` writes ``<state>/env.json``
 and ``<state>/admin-openrc`` for tempest and the demo. See README.rst,
 "OpenStack on one machine".
