@@ -20,27 +20,39 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 @dataclasses.dataclass
 class Service:
-    """One row of the table; its functions take the Stack (stack.py)."""
+    """One row of the table. Its functions take the Stack (stack.py).
 
-    name: str                       # its pid file and status line
-    # stack -> argv, started detached with stack -> environ (default
-    # ours); output to logs/<name>.stdout.log
+    command    argv, started detached; output in logs/<name>.stdout.log
+    env        its environment (default: ours)
+    port       where it listens; ready by default once this port accepts
+    after      the services that must be ready before it starts
+    config     writes its files under etc/, before each start
+    setup      work before each start (db sync, keys), idempotent
+    ready      true once it serves; an exception means not yet
+    on_ready   runs at every up once it is ready, idempotent
+    log        whose tail a failure shows (default its stdout log)
+    timeout    seconds from its start to ready
+    when       settings -> whether the stack runs it
+    databases  MariaDB databases made for it
+    user       (name, password) of its Keystone user (admin and service)
+    catalog    its Keystone endpoints: ((name, type, path under its URL),)
+    """
+
+    name: str
     command: typing.Callable
     env: typing.Callable = None
     port: int = None
-    after: tuple = ()               # services ready before this starts
-    config: typing.Callable = None  # stack -> writes its files in etc/
-    setup: typing.Callable = None   # stack -> before a start (idempotent)
-    # stack -> true once it serves (default: its port accepts); an
-    # exception means not yet
+    after: tuple = ()
+    config: typing.Callable = None
+    setup: typing.Callable = None
     ready: typing.Callable = None
-    on_ready: typing.Callable = None  # stack -> every up, once ready
-    log: str = None                 # read on failure (default stdout log)
-    timeout: float = 90             # seconds from start to ready
+    on_ready: typing.Callable = None
+    log: str = None
+    timeout: float = 90
     when: typing.Callable = lambda settings: True
-    databases: tuple = ()           # created in MariaDB for it
-    user: tuple = None              # (name, password): a Keystone user
-    catalog: tuple = ()             # ((name, type, path under its URL),)
+    databases: tuple = ()
+    user: tuple = None
+    catalog: tuple = ()
 
 
 # -- scaleio-sim
@@ -177,7 +189,7 @@ def _cinder(name, **kw):
     """A Cinder service: its console script with cinder.conf."""
     # cinder.conf names the simulator's CA file
     kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
-    return Service(name, lambda stack: [
+    return Service(name, command=lambda stack: [
         stack.layout.bin(name), '--config-file',
         stack.layout.etc('cinder.conf')], config=configs.cinder,
         setup=_cinder_db_sync, log=name + '.log', **kw)
@@ -186,7 +198,7 @@ def _cinder(name, **kw):
 # In start order; down stops them in reverse, each once nothing that
 # still runs needs it.
 SERVICES = [
-    Service('simulator', lambda stack: [
+    Service('simulator', command=lambda stack: [
         stack.layout.bin('scaleio-sim'), '--host', configs.HOST, '--port',
         str(stack.port('simulator')), '--tls',
         '--state-dir', stack.paths.sim_state,
@@ -194,17 +206,18 @@ SERVICES = [
         port=18443, setup=_forget_sim_ready, timeout=30,
         ready=lambda stack: os.path.exists(stack.paths.sim_ready),
         on_ready=_sim_ready, when=lambda settings: 'gateway' not in settings),
-    Service('mariadb', lambda stack: [
+    Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
         port=13306, config=configs.mariadb, setup=_mariadb_install_db,
         on_ready=_create_databases, log='mariadb.log', timeout=60),
     # In the foreground: its script stays as the parent, turns our
     # SIGTERM into a clean stop and waits for the node.
-    Service('rabbitmq', lambda stack: [RABBIT_BIN + '/rabbitmq-server'],
+    Service('rabbitmq',
+            command=lambda stack: [RABBIT_BIN + '/rabbitmq-server'],
             env=configs.rabbitmq_env, port=15673, config=configs.rabbitmq,
             on_ready=_record_epmd, log=configs.RABBIT_NODE + '.log'),
     # gunicorn loads wsgi_apps.py from this directory (--chdir)
-    Service('keystone', lambda stack: [
+    Service('keystone', command=lambda stack: [
         stack.layout.bin('gunicorn'), '--chdir', HERE,
         '--bind', '%s:%d' % (configs.HOST, stack.port('keystone')),
         '--workers', '1', '--threads', '8', '--timeout', '120',

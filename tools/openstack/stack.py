@@ -49,6 +49,7 @@ class Stack:
                 'ca_file': self.sim['ca_file'], 'pools': configs.SIM_POOLS}
 
     def cinder(self):
+        """Cinder's API as the admin, for the readiness checks."""
         if self._cinder is None:
             self._cinder = rest.Cinder(self.url('keystone') + '/v3',
                                        configs.ADMIN,
@@ -65,7 +66,7 @@ class Stack:
         except OSError:
             pass
         func(*args)
-        layout.write_file(marker, key)
+        layout.write_file(marker, key, mode=0o600)
 
     def running(self):
         return all(self.pids.running(s.name) for s in self.services)
