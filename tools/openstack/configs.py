@@ -1,79 +1,53 @@
-"""Layout, ports and configuration files of the harness.
+"""The config files the services read, and the harness's fixed values.
 
-Standard library only. Every file the services read is rendered here from
-a template with absolute paths written out (oslo.config would take
-``$name`` for an option reference).
+my.cnf, rabbitmq.conf, keystone.conf, cinder.conf with every path written
+out (oslo.config would take ``$name`` for an option reference); names and
+passwords are test-only, loopback only. Standard library only.
 """
 
 import os
 import string
+import types
+
+from layout import write_file
 
 HOST = '127.0.0.1'
-
-# Private ports, away from the services' defaults so that a system MariaDB,
-# RabbitMQ or OpenStack on the same machine does not collide with ours.
-PORTS = {
-    'keystone': 15000,
-    'cinder-api': 18776,
-    'mariadb': 13306,
-    'amqp': 15673,
-    'erlang-dist': 15674,
-    'epmd': 14369,
-    'simulator': 18443,
-}
-
 ADMIN_PASSWORD = 'secretadmin'
 CINDER_PASSWORD = 'secretcinder'
 DB_USER = 'os'
 DB_PASSWORD = 'ospass'
-RABBIT_NODE = 'harness@localhost'
 CINDER_HOST = 'harness'
+RABBIT_NODE = 'harness@localhost'
+RABBIT_DIST_PORT = 15674
+EPMD_PORT = 14369
 SIM_USER = 'admin'
 SIM_PASSWORD = 'Scaleio123'
 SIM_POOLS = ['pd1:sp1', 'pd1:sp2']
+ADMIN = {'username': 'admin', 'password': ADMIN_PASSWORD,
+         'project_name': 'admin', 'user_domain_name': 'Default',
+         'project_domain_name': 'Default'}
 
 
-class Layout:
-    """Where everything lives under one state dir."""
-
-    def __init__(self, state):
-        self.state = os.path.abspath(state)
-        j = os.path.join
-        self.venv = j(self.state, 'venv')
-        self.run = j(self.state, 'run')
-        self.logs = j(self.state, 'logs')
-        self.etc = j(self.state, 'etc')
-        self.data = j(self.state, 'data')
-        self.mysql_data = j(self.data, 'mysql')
-        self.mysql_socket = j(self.run, 'mysqld.sock')
-        self.rabbit_home = j(self.data, 'rabbitmq', 'home')
-        self.rabbit_mnesia = j(self.data, 'rabbitmq', 'mnesia')
-        self.rabbit_pid = j(self.run, 'rabbitmq-beam.pidfile')
-        self.fernet_keys = j(self.data, 'keystone', 'fernet-keys')
-        self.credential_keys = j(self.data, 'keystone', 'credential-keys')
-        self.cinder_state = j(self.data, 'cinder', 'state')
-        self.cinder_lock = j(self.data, 'cinder', 'lock')
-        self.sim_state = j(self.data, 'simulator')
-        self.sim_ready = j(self.run, 'simulator-ready.json')
-        self.settings = j(self.state, 'settings.json')
-        self.env_json = j(self.state, 'env.json')
-        self.openrc = j(self.state, 'admin-openrc')
-        self.markers = j(self.data, 'markers')
-
-    def etc_file(self, name):
-        return os.path.join(self.etc, name)
-
-    def log(self, name):
-        return os.path.join(self.logs, name)
-
-    def bin(self, name):
-        return os.path.join(self.venv, 'bin', name)
-
-    def dirs(self):
-        return [self.run, self.logs, self.etc, self.mysql_data,
-                self.rabbit_home, self.rabbit_mnesia, self.fernet_keys,
-                self.credential_keys, self.cinder_state, self.cinder_lock,
-                self.sim_state, self.markers]
+def paths(layout):
+    """The services' own files in the state dir; the directories exist."""
+    p = types.SimpleNamespace(
+        mysql_data=layout.data('mysql'),
+        mysql_socket=os.path.join(layout.run, 'mysqld.sock'),
+        rabbit_home=layout.data('rabbitmq', 'home'),
+        rabbit_mnesia=layout.data('rabbitmq', 'mnesia'),
+        fernet_keys=layout.data('keystone', 'fernet-keys'),
+        credential_keys=layout.data('keystone', 'credential-keys'),
+        cinder_state=layout.data('cinder', 'state'),
+        cinder_lock=layout.data('cinder', 'lock'),
+        sim_state=layout.data('simulator'),
+        sim_ready=os.path.join(layout.run, 'simulator-ready.json'),
+        markers=layout.data('markers'))
+    for d in (layout.run, layout.logs, layout.etc(),
+              p.mysql_data, p.rabbit_home, p.rabbit_mnesia, p.fernet_keys,
+              p.credential_keys, p.cinder_state, p.cinder_lock, p.sim_state,
+              p.markers):
+        os.makedirs(d, exist_ok=True)
+    return p
 
 
 MY_CNF = """\
@@ -189,108 +163,74 @@ scaleio_storage_pools = ${pools}
 ${tls_lines}
 """
 
-ADMIN_OPENRC = """\
-# Source me: admin of the harness cloud (tools/openstack/harness.py)
-export OS_AUTH_URL=${keystone_url}/v3
-export OS_USERNAME=admin
-export OS_PASSWORD=${admin_password}
-export OS_PROJECT_NAME=admin
-export OS_USER_DOMAIN_NAME=Default
-export OS_PROJECT_DOMAIN_NAME=Default
-export OS_IDENTITY_API_VERSION=3
-export OS_REGION_NAME=RegionOne
-export OS_VOLUME_API_VERSION=3
-"""
-
-
-def values(layout, settings):
-    v = {k: getattr(layout, k) for k in vars(layout)}
-    v.update({
-        'mariadb_port': PORTS['mariadb'], 'amqp_port': PORTS['amqp'],
-        'cinder_port': PORTS['cinder-api'],
-        'keystone_url': keystone_url(),
-        'db_user': DB_USER, 'db_password': DB_PASSWORD,
-        'admin_password': ADMIN_PASSWORD,
-        'cinder_password': CINDER_PASSWORD,
-        'cinder_host': CINDER_HOST,
-        'debug': 'True' if settings.get('debug') else 'False',
-        'db_url': 'mysql+pymysql://%s:%s@127.0.0.1:%d' % (
-            DB_USER, DB_PASSWORD, PORTS['mariadb']),
-    })
-    return v
-
-
-def keystone_url():
-    return 'http://%s:%d' % (HOST, PORTS['keystone'])
-
-
-def cinder_url():
-    return 'http://%s:%d/v3' % (HOST, PORTS['cinder-api'])
-
 
 def backends(gateway):
-    """[(backend name, pool)] : one backend per pool, scaleio-1, -2..."""
+    """[(backend name, pool)]: one backend per pool, scaleio-1, -2..."""
     return [('scaleio-%d' % (i + 1), pool)
             for i, pool in enumerate(gateway['pools'])]
 
 
-def render(template, **kw):
-    return string.Template(template).substitute(**kw)
+def _render(stack, template, path, mode=0o644, **extra):
+    values = dict(vars(stack.paths), venv=stack.layout.venv,
+                  run=stack.layout.run, logs=stack.layout.logs,
+                  keystone_url=stack.url('keystone'),
+                  mariadb_port=stack.port('mariadb'),
+                  amqp_port=stack.port('rabbitmq'),
+                  db_url='mysql+pymysql://%s:%s@%s:%d' % (
+                      DB_USER, DB_PASSWORD, HOST, stack.port('mariadb')))
+    values.update(extra)
+    write_file(stack.layout.etc(path),
+               string.Template(template).substitute(values), mode)
 
 
-def write(path, text, mode=0o644):
-    tmp = path + '.new'
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode),
-              'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+def mariadb(stack):
+    _render(stack, MY_CNF, 'my.cnf')
 
 
-def write_all(layout, settings, gateway):
-    """Render every config file; gateway: san_ip, port, user, password..."""
-    v = values(layout, settings)
-    sections = []
-    for name, pool in backends(gateway):
-        if gateway.get('ca_file'):
-            tls = 'scaleio_ca_bundle = %s' % gateway['ca_file']
-        elif gateway.get('verify', True):
-            tls = '# TLS verified with the system trust store'
-        else:
-            tls = 'scaleio_verify_certificate = False'
-        sections.append(render(
-            BACKEND_SECTION, name=name, san_ip=gateway['host'],
-            san_port=gateway['port'], san_login=gateway['user'],
-            san_password=gateway['password'], pools=pool, tls_lines=tls))
-    v['enabled_backends'] = ','.join(n for n, _ in backends(gateway))
-    v['backend_sections'] = ''.join(sections)
-    write(layout.etc_file('my.cnf'), render(MY_CNF, **v))
-    write(layout.etc_file('rabbitmq.conf'), render(RABBITMQ_CONF, **v))
-    write(layout.etc_file('enabled_plugins'), '[].\n')
-    write(layout.etc_file('keystone.conf'), render(KEYSTONE_CONF, **v),
-          mode=0o600)
-    write(layout.etc_file('cinder.conf'), render(CINDER_CONF, **v),
-          mode=0o600)
-    write(layout.openrc, render(ADMIN_OPENRC, **v), mode=0o600)
+def rabbitmq(stack):
+    _render(stack, RABBITMQ_CONF, 'rabbitmq.conf')
+    write_file(stack.layout.etc('enabled_plugins'), '[].\n')
 
 
-def rabbit_env(layout):
-    """Environment of rabbitmq-server and rabbitmqctl: a private node."""
-    env = dict(os.environ)
-    env.update({
-        'HOME': layout.rabbit_home,
-        'RABBITMQ_HOME': '/usr/lib/rabbitmq',
-        'RABBITMQ_NODENAME': RABBIT_NODE,
-        'RABBITMQ_NODE_IP_ADDRESS': HOST,
-        'RABBITMQ_NODE_PORT': str(PORTS['amqp']),
-        'RABBITMQ_DIST_PORT': str(PORTS['erlang-dist']),
-        'ERL_EPMD_ADDRESS': HOST,
-        'ERL_EPMD_PORT': str(PORTS['epmd']),
-        'RABBITMQ_MNESIA_BASE': layout.rabbit_mnesia,
-        'RABBITMQ_LOG_BASE': layout.logs,
-        'RABBITMQ_PID_FILE': layout.rabbit_pid,
-        'RABBITMQ_CONFIG_FILE': layout.etc_file('rabbitmq'),
-        'RABBITMQ_ENABLED_PLUGINS_FILE': layout.etc_file('enabled_plugins'),
-        'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS':
-            '-kernel inet_dist_use_interface {127,0,0,1}',
-    })
-    return env
+def rabbitmq_env(stack):
+    """Environment of rabbitmq-server: a private node on private ports."""
+    return dict(
+        os.environ, HOME=stack.paths.rabbit_home,
+        RABBITMQ_HOME='/usr/lib/rabbitmq',
+        RABBITMQ_NODENAME=RABBIT_NODE,
+        RABBITMQ_NODE_IP_ADDRESS=HOST,
+        RABBITMQ_NODE_PORT=str(stack.port('rabbitmq')),
+        RABBITMQ_DIST_PORT=str(RABBIT_DIST_PORT),
+        ERL_EPMD_ADDRESS=HOST,
+        ERL_EPMD_PORT=str(EPMD_PORT),
+        RABBITMQ_MNESIA_BASE=stack.paths.rabbit_mnesia,
+        RABBITMQ_LOG_BASE=stack.layout.logs,
+        RABBITMQ_CONFIG_FILE=stack.layout.etc('rabbitmq'),
+        RABBITMQ_ENABLED_PLUGINS_FILE=stack.layout.etc('enabled_plugins'),
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=(
+            '-kernel inet_dist_use_interface {127,0,0,1}'))
+
+
+def keystone(stack):
+    _render(stack, KEYSTONE_CONF, 'keystone.conf', mode=0o600)
+
+
+def cinder(stack):
+    """cinder.conf: one backend section per pool of the gateway."""
+    gateway = stack.gateway()
+    if gateway.get('ca_file'):
+        tls = 'scaleio_ca_bundle = %s' % gateway['ca_file']
+    elif gateway.get('verify', True):
+        tls = '# TLS verified with the system trust store'
+    else:
+        tls = 'scaleio_verify_certificate = False'
+    sections = ''.join(string.Template(BACKEND_SECTION).substitute(
+        name=name, san_ip=gateway['host'], san_port=gateway['port'],
+        san_login=gateway['user'], san_password=gateway['password'],
+        pools=pool, tls_lines=tls) for name, pool in backends(gateway))
+    _render(stack, CINDER_CONF, 'cinder.conf', mode=0o600,
+            debug=bool(stack.settings.get('debug')),
+            cinder_host=CINDER_HOST, cinder_port=stack.port('cinder-api'),
+            cinder_password=CINDER_PASSWORD,
+            enabled_backends=','.join(n for n, _ in backends(gateway)),
+            backend_sections=sections)

@@ -3,7 +3,7 @@
 
 ``python3 tools/openstack/demo.py [--state DIR]`` needs a stack brought up
 by ``tools/openstack/harness.py up`` (``tools/run-demo`` does both). It
-reads ``<state>/env.json`` and ``<state>/admin-openrc``, and runs, through
+reads ``<state>/env.json`` and runs, through
 the harness venv's ``openstack`` CLI as the cloud's admin: a QoS spec with
 back-end limits and a thin volume type on the first backend, a volume of
 that type, a snapshot, a clone, an extend; then it attaches the volume to
@@ -15,7 +15,7 @@ checks that the array holds none of it. Each step prints its wall time
 and what it ran. Against a real gateway (``harness.py up --gateway``) the
 local attach is left out: this host has no SDC of that system.
 
-The attachment is created with keystoneauth (``POST /v3/attachments``,
+The attachment is created through Cinder's API (``POST /v3/attachments``,
 microversion 3.54, no instance): ``openstack volume attachment create``
 finds its server in Nova, which the harness does not run, and sends no
 ``sdc_guid``. Completing and deleting it go through the CLI. Status waits
@@ -40,9 +40,8 @@ import time
 import uuid
 import warnings
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_STATE = os.path.join(REPO, '.harness')
+import layout
+import rest
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -55,28 +54,6 @@ WAIT_TIMEOUT = 120.0
 
 class DemoError(Exception):
     """A step failed; the message says what was expected."""
-
-
-def _reexec_in_venv(state):
-    python = os.path.join(state, 'venv', 'bin', 'python')
-    if os.path.realpath(sys.prefix) != os.path.realpath(
-            os.path.join(state, 'venv')):
-        if not os.path.exists(python):
-            sys.exit('demo: no harness venv at %s: run tools/run-demo (or '
-                     'tools/openstack/harness.py install and up)' % python)
-        os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
-
-
-def read_openrc(path):
-    """The ``export K=V`` lines of admin-openrc as a dict."""
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith('export ') and '=' in line:
-                key, value = line[len('export '):].split('=', 1)
-                env[key] = shlex.split(value)[0] if value else ''
-    return env
 
 
 class Steps:
@@ -115,24 +92,16 @@ class Steps:
 
 
 class Cloud:
-    """The harness cloud: the ``openstack`` CLI and a keystoneauth session."""
+    """The harness cloud: the ``openstack`` CLI, and Cinder's API."""
 
-    def __init__(self, env, steps):
-        from keystoneauth1.identity import v3
-        from keystoneauth1 import session as ks_session
-
+    def __init__(self, lay, env, steps):
         self.env = env
         self.steps = steps
-        self.openstack = os.path.join(env['bin_dir'], 'openstack')
-        self.cli_env = dict(os.environ)
-        self.cli_env.update(read_openrc(env['admin_openrc']))
+        self.openstack = lay.bin('openstack')
+        self.cli_env = dict(os.environ, **env.openrc())
         self.cli_env.pop('OS_CLOUD', None)
-        admin = env['keystone']['admin']
-        auth = v3.Password(auth_url=env['keystone']['auth_url'], **admin)
-        self.session = ks_session.Session(auth=auth)
-        self.endpoint = {'service_type': 'block-storage',
-                         'interface': 'public',
-                         'region_name': env['keystone']['region']}
+        self.cinder = rest.Cinder(env.keystone_url, env.admin,
+                                  env.cinder_url)
 
     # -- the CLI
     def cli(self, *args, microversion=None, parse=True):
@@ -154,17 +123,6 @@ class Cloud:
             return json.loads(proc.stdout)
         return None
 
-    # -- the API, for waits and the attachment
-    def api(self, method, path, body=None, microversion='3.0', ok=(200,)):
-        headers = {'OpenStack-API-Version': 'volume %s' % microversion}
-        resp = self.session.request(
-            path, method, endpoint_filter=self.endpoint, json=body,
-            headers=headers, raise_exc=False)
-        if resp.status_code not in ok:
-            raise DemoError('%s %s: HTTP %d %s' % (
-                method, path, resp.status_code, resp.text[:1000]))
-        return resp.json() if resp.content else None
-
     def wait(self, kind, object_id, status, gone=False):
         """Poll /volumes or /snapshots until status (or 404 if gone)."""
         path = '/%s/%s' % (kind, object_id)
@@ -173,16 +131,14 @@ class Cloud:
         polls = 0
         while True:
             polls += 1
-            resp = self.session.get(path, endpoint_filter=self.endpoint,
-                                    raise_exc=False)
-            if gone and resp.status_code == 404:
+            try:
+                obj = self.cinder.call('GET', path)[key]
+            except rest.HTTPError as e:
+                if not (gone and e.status == 404):
+                    raise
                 self.steps.note('(gone after %.1f s, %d polls of GET %s)'
                                 % (time.monotonic() - t0, polls, path))
                 return None
-            if resp.status_code != 200:
-                raise DemoError('GET %s: HTTP %d %s' % (
-                    path, resp.status_code, resp.text[:500]))
-            obj = resp.json()[key]
             if not gone and obj['status'] == status:
                 self.steps.note('(%s after %.1f s, %d polls of GET %s)'
                                 % (status, time.monotonic() - t0, polls,
@@ -191,7 +147,7 @@ class Cloud:
             if obj['status'].startswith('error'):
                 raise DemoError('%s %s went to %s; see %s/cinder-volume.log'
                                 % (key, object_id, obj['status'],
-                                   self.env['log_dir']))
+                                   self.env.log_dir))
             if time.monotonic() - t0 > WAIT_TIMEOUT:
                 raise DemoError('%s %s still %s after %.0f s (waiting for '
                                 '%s)' % (key, object_id, obj['status'],
@@ -207,13 +163,12 @@ class Array:
         from scaleio_client import client
         from scaleio_client import config
 
-        gw = env['gateway']
-        self.kind = gw['kind']
+        gw = env.gateway
         self.gateway = client.ScaleIOClient(config.GatewayConfig(
             host=gw['host'], port=gw['port'], username=gw['username'],
             password=gw['password'], ca_bundle=gw.get('ca_file')))
         self.pools = []
-        for backend in env['cinder']['backends']:
+        for backend in env.backends:
             domain, pool = backend['pool'].split(':', 1)
             self.pools.append((backend['pool'],
                                self.gateway.storage_pool_id(domain, pool)))
@@ -246,22 +201,17 @@ class Array:
 class Scenario:
     """The steps, and the undo list that cleans up after a failure."""
 
-    def __init__(self, env, steps):
+    def __init__(self, lay, env, steps):
         self.env = env
         self.steps = steps
-        self.cloud = Cloud(env, steps)
+        self.cloud = Cloud(lay, env, steps)
         self.array = Array(env)
         self.tag = uuid.uuid4().hex[:6]
-        self.backend = env['cinder']['backends'][0]
-        self.sdc = self._sdc(env)
+        self.backend = env.backends[0]
+        # the simulated SDC this host plays, or None (a real gateway)
+        self.sdc = (env.gateway.get('sdcs') or [None])[0]
         self.undo = []          # (what, callable), newest last
         self.ids = {}
-
-    @staticmethod
-    def _sdc(env):
-        """The simulated SDC this host plays, or None (a real gateway)."""
-        sdcs = env['gateway'].get('sdcs') or []
-        return sdcs[0] if sdcs else None
 
     def name(self, what):
         return 'demo-%s-%s' % (what, self.tag)
@@ -282,8 +232,8 @@ class Scenario:
         vtype = self.cloud.cli(
             'volume', 'type', 'create', '--private',
             '--property', 'provisioning:type=thin',
-            '--property', 'volume_backend_name=%s'
-            % self.backend['volume_backend_name'], self.name('type'))
+            '--property', 'volume_backend_name=%s' % self.backend['name'],
+            self.name('type'))
         self.ids['type'] = vtype['id']
         self.undo.append(('volume type', lambda: self.cloud.cli(
             'volume', 'type', 'delete', vtype['id'], parse=False)))
@@ -350,11 +300,11 @@ class Scenario:
                          multipath=False)
         body = {'attachment': {'volume_uuid': self.ids['volume'],
                                'connector': connector, 'mode': 'rw'}}
-        self.steps.note('keystoneauth: POST /v3/attachments (microversion '
+        self.steps.note('POST /v3/attachments (microversion '
                         '%s; no instance_uuid; connector above plus host, '
                         'ip, platform, os_type)' % ATTACH_MICROVERSION)
-        attachment = self.cloud.api('POST', '/attachments', body,
-                                    ATTACH_MICROVERSION)['attachment']
+        attachment = self.cloud.cinder.call(
+            'POST', '/attachments', body, ATTACH_MICROVERSION)['attachment']
         self.ids['attachment'] = attachment['id']
         self.undo.append(('attachment', lambda: self.cloud.cli(
             'volume', 'attachment', 'delete', attachment['id'],
@@ -383,8 +333,8 @@ class Scenario:
         self.cloud.cli('volume', 'attachment', 'complete',
                        self.ids['attachment'],
                        microversion=ATTACH_MICROVERSION, parse=False)
-        vol = self.cloud.api('GET', '/volumes/%s' % self.ids['volume'],
-                             microversion='3.0')['volume']
+        vol = self.cloud.cinder.call(
+            'GET', '/volumes/%s' % self.ids['volume'])['volume']
         self.steps.note('volume %s is %s, attached to host %s' % (
             vol['id'], vol['status'],
             ', '.join(a.get('host_name') or '?'
@@ -499,33 +449,26 @@ class Scenario:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--state', default=DEFAULT_STATE,
+    p.add_argument('--state', default=layout.DEFAULT_STATE,
                    help='harness state dir (default %(default)s)')
-    args = p.parse_args()
-    state = os.path.abspath(args.state)
-    _reexec_in_venv(state)
+    lay = layout.Layout(p.parse_args().state)
+    lay.reexec_in_venv()
     # os-brick imports oslo.privsep, which warns that eventlet is deprecated
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    try:
-        with open(os.path.join(state, 'env.json')) as f:
-            env = json.load(f)
-    except OSError as e:
-        sys.exit('demo: %s: is the harness up (tools/openstack/harness.py '
-                 'up)?' % e)
-
+    env = layout.Env.load(lay)
     steps = Steps()
     try:
-        scenario = Scenario(env, steps)
+        scenario = Scenario(lay, env, steps)
         before = scenario.array.names()
     except Exception as e:          # noqa: say why, before any step
         print('demo: cannot start: %s: %s' % (type(e).__name__, e))
         return 1
     backend = scenario.backend
     print('Scenario on %s (%s gateway %s, backend %s = pool %s), '
-          'through %s/openstack as admin (%s):' % (
-              env['cinder']['endpoint'], env['gateway']['kind'],
-              env['gateway']['url'], backend['name'], backend['pool'],
-              env['bin_dir'], env['admin_openrc']))
+          'through %s as admin (%s):' % (
+              env.cinder_url, env.gateway['kind'], env.gateway['url'],
+              backend['name'], backend['pool'], lay.bin('openstack'),
+              lay.openrc))
     ok = False
     try:
         s, run = scenario, steps.run
@@ -558,7 +501,7 @@ def main():
     except Exception as e:          # noqa: report, clean up, exit 1
         print('FAILED: %s: %s' % (type(e).__name__, e))
         print('  logs: %s (cinder-volume.log, cinder-api.log)'
-              % env['log_dir'])
+              % env.log_dir)
         scenario.cleanup()
     finally:
         if getattr(scenario, 'lock_dir', None):

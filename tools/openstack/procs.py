@@ -1,21 +1,15 @@
-"""Processes of the harness: start detached, pid files, readiness, stop.
+"""Processes: run to completion, start detached, pid files, stop, memory.
 
-Standard library only: the launcher imports this before the venv exists.
-
-A pid file is JSON (``pid``, ``start`` = the kernel's start time of the
-process, ``cmd``, ``log``) so that ``down`` never signals a process that
-merely reuses an old pid.
+Standard library only. A pid file is JSON (``pid``, ``start`` = the
+kernel's start time of the process, ``cmd``, ``log``) so that ``down``
+never signals a process that merely reuses an old pid.
 """
 
 import json
 import os
 import signal
-import socket
-import ssl
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 
 class HarnessError(Exception):
@@ -46,6 +40,7 @@ def alive(pid, start=None):
 
 
 def rss_kib(pid):
+    """RSS of pid alone."""
     try:
         with open('/proc/%d/status' % pid) as f:
             for line in f:
@@ -134,17 +129,17 @@ class PidFiles:
             pass
 
 
-def spawn(pids, name, cmd, log_path, env=None, cwd=None):
+def spawn(pids, name, cmd, log_path, env=None):
     """Start cmd in its own session, output to log_path; write its pid."""
     with open(log_path, 'ab') as log:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, env=env, cwd=cwd,
+            stderr=subprocess.STDOUT, env=env,
             start_new_session=True)
     return pids.write(name, proc.pid, cmd=cmd, log=log_path)
 
 
-def stop(pids, name, timeout=30.0, group=True):
+def stop(pids, name, timeout=30.0):
     """SIGTERM the recorded process, wait, then SIGKILL (its group too).
 
     Returns the seconds it took, or None when nothing ran.
@@ -167,11 +162,10 @@ def stop(pids, name, timeout=30.0, group=True):
                 os.kill(victim, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if group:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         while alive(pid, start) and time.monotonic() < deadline + 10:
             time.sleep(0.1)
     pids.remove(name)
@@ -186,58 +180,26 @@ def tail(path, lines=20):
         return '(no log at %s)' % path
 
 
-def wait_for(what, check, timeout, log=None, record=None, interval=0.2):
-    """Poll check() until it returns a true value; fail clearly on timeout.
-
-    If record (a pid record) is given and its process dies, fail at once.
-    """
-    began = time.monotonic()
-    deadline = began + timeout
-    last_error = None
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as e:          # noqa: the reason goes in the error
-            last_error = e
-        if record and not alive(record['pid'], record.get('start')):
-            raise HarnessError('%s: process %d exited; log %s:\n%s'
-                               % (what, record['pid'], log, tail(log)))
-        if time.monotonic() > deadline:
-            raise HarnessError(
-                '%s: not ready after %.0f s%s; log %s:\n%s'
-                % (what, timeout,
-                   ' (last error: %s)' % last_error if last_error else '',
-                   log, tail(log) if log else ''))
-        time.sleep(interval)
+def tree_rss_kib(pid):
+    """RSS of pid and all its descendants."""
+    return sum(rss_kib(p) for p in [pid] + children(pid))
 
 
-def port_open(port, host='127.0.0.1'):
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def http(url, method='GET', body=None, headers=None, ca_file=None,
-         timeout=10):
-    """One HTTP request; returns (status, headers, parsed JSON or text)."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers=dict(headers or {}))
-    if data is not None:
-        req.add_header('Content-Type', 'application/json')
-    ctx = ssl.create_default_context(cafile=ca_file) if ca_file else None
-    try:
-        with urllib.request.urlopen(req, timeout=timeout,
-                                    context=ctx) as resp:
-            status, hdrs, raw = resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as e:
-        status, hdrs, raw = e.code, e.headers, e.read()
-    try:
-        payload = json.loads(raw) if raw else None
-    except ValueError:
-        payload = raw.decode(errors='replace')
-    return status, hdrs, payload
+def run(cmd, log=None, env=None, what=None, timeout=600):
+    """Run cmd to completion, output appended to log (else captured)."""
+    if log:
+        with open(log, 'ab') as f:
+            f.write(('\n$ %s\n' % ' '.join(cmd)).encode())
+            f.flush()
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, env=env,
+                                 timeout=timeout)
+        out = tail(log)
+    else:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                           stdin=subprocess.DEVNULL, timeout=timeout)
+        rc, out = p.returncode, (p.stdout + p.stderr)[-3000:]
+    if rc != 0:
+        raise HarnessError('%s failed (exit %d)%s:\n%s' % (
+            what or ' '.join(cmd[:3]), rc, '; log %s' % log if log else '',
+            out))

@@ -1,0 +1,238 @@
+"""The service table: every process ``up`` starts, and how.
+
+One entry per service: its command line, port, what must be ready before
+it starts, config writer, one-time setup, readiness check, log, and what
+it needs from MariaDB and Keystone. Adding a service is adding an entry
+(and its config template in configs.py).
+"""
+
+import dataclasses
+import json
+import os
+import typing
+
+import configs
+import procs
+import rest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclasses.dataclass
+class Service:
+    """One row of the table. Its functions take the Stack (stack.py).
+
+    command    argv, started detached; output in logs/<name>.stdout.log
+    env        its environment (default: ours)
+    port       where it listens; ready by default once this port accepts
+    after      the services that must be ready before it starts
+    config     writes its files under etc/, before each start
+    setup      work before each start (db sync, keys), idempotent
+    ready      true once it serves; an exception means not yet
+    on_ready   runs at every up once it is ready, idempotent
+    log        whose tail a failure shows (default its stdout log)
+    timeout    seconds from its start to ready
+    when       settings -> whether the stack runs it
+    databases  MariaDB databases made for it
+    user       (name, password) of its Keystone user (admin and service)
+    catalog    its Keystone endpoints: ((name, type, path under its URL),)
+    """
+
+    name: str
+    command: typing.Callable
+    env: typing.Callable = None
+    port: int = None
+    after: tuple = ()
+    config: typing.Callable = None
+    setup: typing.Callable = None
+    ready: typing.Callable = None
+    on_ready: typing.Callable = None
+    log: str = None
+    timeout: float = 90
+    when: typing.Callable = lambda settings: True
+    databases: tuple = ()
+    user: tuple = None
+    catalog: tuple = ()
+
+
+# -- scaleio-sim
+# A real gateway takes tens of milliseconds for a change; the simulator
+# answers in about one. Without that latency cinder-volume finishes a
+# group delete before cinder-api has built the volume list tempest asks
+# for right after it, and Cinder 29's volume view then fails with
+# GroupNotFound (a race in Cinder's API, seen 1 run in 3): as fast as
+# that, no array ever is.
+GATEWAY_LATENCY = {'action': 'delay', 'method': 'POST', 'path': '*',
+                   'seconds': 0.05}
+
+
+def _forget_sim_ready(stack):
+    if os.path.exists(stack.paths.sim_ready):
+        os.unlink(stack.paths.sim_ready)
+
+
+def _sim_ready(stack):
+    """Read its ready file; add the latency rule unless it has one."""
+    with open(stack.paths.sim_ready) as f:
+        stack.sim = json.load(f)
+    faults = stack.sim['url'] + '/sim/faults'
+    ca = stack.sim['ca_file']
+    if not any(r['action'] == 'delay'
+               for r in rest.call(faults, ca_file=ca)):
+        rest.call(faults, 'POST', GATEWAY_LATENCY, ok=(200, 201),
+                  ca_file=ca)
+
+
+# -- MariaDB
+def _mariadb_install_db(stack):
+    if not os.path.isdir(os.path.join(stack.paths.mysql_data, 'mysql')):
+        procs.run(['mariadb-install-db',
+                   '--defaults-file=' + stack.layout.etc('my.cnf'),
+                   '--auth-root-authentication-method=normal',
+                   '--skip-test-db'],
+                  log=stack.layout.log('mariadb-install.log'))
+
+
+def _create_databases(stack):
+    user = "'%s'@'127.0.0.1'" % configs.DB_USER
+    sql = "CREATE USER IF NOT EXISTS %s IDENTIFIED BY '%s';" % (
+        user, configs.DB_PASSWORD)
+    for s in stack.services:
+        for db in s.databases:
+            sql += (' CREATE DATABASE IF NOT EXISTS %s;'
+                    ' GRANT ALL ON %s.* TO %s;' % (db, db, user))
+    procs.run(['mariadb', '--defaults-file=' + stack.layout.etc('my.cnf'),
+               '-uroot', '-e', sql], log=stack.layout.log('mariadb.log'),
+              what='creating the databases')
+
+
+# -- RabbitMQ
+RABBIT_BIN = '/usr/lib/rabbitmq/bin'
+
+
+def _record_epmd(stack):
+    # erl starts epmd, which detaches: find it by our private port
+    epmd = procs.find_by_name('epmd', 'ERL_EPMD_PORT=%d' % configs.EPMD_PORT)
+    if epmd and not stack.pids.running('epmd'):
+        stack.pids.write('epmd', min(epmd))
+
+
+# -- Keystone
+def _keystone_setup(stack):
+    lay = stack.layout
+    manage = [lay.bin('keystone-manage'), '--config-file',
+              lay.etc('keystone.conf')]
+    log = lay.log('keystone-manage.log')
+    stack.once('keystone-db', procs.run, manage + ['db_sync'], log)
+    for kind, path in (('fernet_setup', stack.paths.fernet_keys),
+                       ('credential_setup', stack.paths.credential_keys)):
+        if not os.listdir(path):
+            procs.run(manage + [kind, '--keystone-user', 'root',
+                                '--keystone-group', 'root'], log)
+    url = stack.url('keystone') + '/v3/'
+    stack.once('keystone-bootstrap', procs.run, manage + [
+        'bootstrap', '--bootstrap-password', configs.ADMIN_PASSWORD,
+        '--bootstrap-admin-url', url, '--bootstrap-public-url', url,
+        '--bootstrap-internal-url', url,
+        '--bootstrap-region-id', 'RegionOne'], log)
+
+
+def _keystone_answers(stack):
+    return rest.request(stack.url('keystone') + '/v3', timeout=5)[0] == 200
+
+
+def _keystone_objects(stack):
+    """Every service's user and catalog entries (keystone_setup.py)."""
+    spec = json.dumps({
+        'users': [s.user for s in stack.services if s.user],
+        'endpoints': [(name, kind, stack.url(s.name) + path)
+                      for s in stack.services
+                      for name, kind, path in s.catalog]}, sort_keys=True)
+    stack.once('keystone-objects', procs.run, [
+        stack.layout.bin('python'), os.path.join(HERE, 'keystone_setup.py'),
+        stack.url('keystone') + '/v3', configs.ADMIN_PASSWORD, spec],
+        stack.layout.log('keystone-manage.log'), key=spec)
+
+
+# -- Cinder
+def _cinder_db_sync(stack):
+    stack.once('cinder-db', procs.run, [
+        stack.layout.bin('cinder-manage'), '--config-file',
+        stack.layout.etc('cinder.conf'), 'db', 'sync'],
+        stack.layout.log('cinder-manage.stdout.log'))
+
+
+def _cinder_services(stack):
+    return stack.cinder().call('GET', '/os-services')['services']
+
+
+def _scheduler_up(stack):
+    return any(s['binary'] == 'cinder-scheduler' and s['state'] == 'up'
+               for s in _cinder_services(stack))
+
+
+def _backends_up(stack):
+    """Each backend's cinder-volume is up and its pool reported."""
+    expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
+                for name, pool in configs.backends(stack.gateway())}
+    up = {s['host'] for s in _cinder_services(stack)
+          if s['binary'] == 'cinder-volume' and s['state'] == 'up'
+          and s['status'] == 'enabled'}
+    if not set(expected) <= up:
+        return False
+    pools = {p['name'] for p in stack.cinder().call(
+        'GET', '/scheduler-stats/get_pools')['pools']}
+    return all('%s#%s' % hp in pools for hp in expected.items())
+
+
+def _cinder(name, **kw):
+    """A Cinder service: its console script with cinder.conf."""
+    # cinder.conf names the simulator's CA file
+    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
+    return Service(name, command=lambda stack: [
+        stack.layout.bin(name), '--config-file',
+        stack.layout.etc('cinder.conf')], config=configs.cinder,
+        setup=_cinder_db_sync, log=name + '.log', **kw)
+
+
+# In start order; down stops them in reverse, each once nothing that
+# still runs needs it.
+SERVICES = [
+    Service('simulator', command=lambda stack: [
+        stack.layout.bin('scaleio-sim'), '--host', configs.HOST, '--port',
+        str(stack.port('simulator')), '--tls',
+        '--state-dir', stack.paths.sim_state,
+        '--ready-file', stack.paths.sim_ready],
+        port=18443, setup=_forget_sim_ready, timeout=30,
+        ready=lambda stack: os.path.exists(stack.paths.sim_ready),
+        on_ready=_sim_ready, when=lambda settings: 'gateway' not in settings),
+    Service('mariadb', command=lambda stack: [
+        '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
+        port=13306, config=configs.mariadb, setup=_mariadb_install_db,
+        on_ready=_create_databases, log='mariadb.log', timeout=60),
+    # In the foreground: its script stays as the parent, turns our
+    # SIGTERM into a clean stop and waits for the node.
+    Service('rabbitmq',
+            command=lambda stack: [RABBIT_BIN + '/rabbitmq-server'],
+            env=configs.rabbitmq_env, port=15673, config=configs.rabbitmq,
+            on_ready=_record_epmd, log=configs.RABBIT_NODE + '.log'),
+    # gunicorn loads wsgi_apps.py from this directory (--chdir)
+    Service('keystone', command=lambda stack: [
+        stack.layout.bin('gunicorn'), '--chdir', HERE,
+        '--bind', '%s:%d' % (configs.HOST, stack.port('keystone')),
+        '--workers', '1', '--threads', '8', '--timeout', '120',
+        '--no-control-socket',
+        '--access-logfile', stack.layout.log('keystone-access.log'),
+        'wsgi_apps:keystone()'],
+        env=lambda stack: dict(os.environ, OS_KEYSTONE_CONFIG_FILES=(
+            stack.layout.etc('keystone.conf'))),
+        port=15000, after=('mariadb',), config=configs.keystone,
+        setup=_keystone_setup, ready=_keystone_answers,
+        on_ready=_keystone_objects, databases=('keystone',)),
+    _cinder('cinder-api', port=18776, databases=('cinder',),
+            user=('cinder', configs.CINDER_PASSWORD),
+            catalog=(('cinderv3', 'block-storage', '/v3/%(project_id)s'),
+                     ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
+    _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
+    _cinder('cinder-volume', ready=_backends_up, timeout=300),
+]
