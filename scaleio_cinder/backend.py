@@ -73,9 +73,16 @@ def gateway_config(configuration):
                   'with the CA that signed the gateway certificate)'
             % ca_bundle)
     try:
+        # san_ip may list several gateways of the system: host or
+        # host:port each (scaleio_rest_server_port by default), comma
+        # separated; the client moves on when one does not answer.
+        gateways = [config_mod.parse_address(
+            a, option('scaleio_rest_server_port'))
+            for a in option('san_ip').split(',')]
+        (host, port), more = gateways[0], gateways[1:]
         return config_mod.GatewayConfig(
-            host=option('san_ip'),
-            port=option('scaleio_rest_server_port'),
+            host=host, port=port,
+            more_hosts=tuple('[%s]:%d' % g for g in more),
             username=option('san_login'),
             password=option('san_password'),
             verify_tls=option('scaleio_verify_certificate'),
