@@ -13,6 +13,7 @@ REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
                 'WHOLE_VTREE')
 CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
 ACCESS_MODES = ('ReadWrite', 'ReadOnly', 'NoAccess')
+COPY_TYPES = ('OnlineCopy', 'OnlineNoCopy', 'OfflineCopy')
 
 
 def _string(body, key):
@@ -171,3 +172,25 @@ VOLUME_ACTIONS = {
     'addMappedHost': (add_mapped_sdc, 'add_mapped_sdc', (4,)),
     'removeMappedHost': (remove_mapped_sdc, 'remove_mapped_sdc', (4,)),
 }
+
+
+def create_rcg(body):
+    rpo = body.get('rpoInSeconds', 60)
+    return {
+        'name': _string(body, 'name'),
+        'protection_domain_id': _string(body, 'protectionDomainId'),
+        'remote_protection_domain_id': _string(body,
+                                               'remoteProtectionDomainId'),
+        'destination_system_id': _string(body, 'destinationSystemId'),
+        'rpo_seconds': objects.parse_int(rpo, 'rpoInSeconds'),
+    }
+
+
+def create_pair(body):
+    return {
+        'rcg_id': _string(body, 'replicationConsistencyGroupId'),
+        'source_volume_id': _string(body, 'sourceVolumeId'),
+        'destination_volume_id': _string(body, 'destinationVolumeId'),
+        'copy_type': _one_of(body, 'copyType', COPY_TYPES, 'OnlineCopy'),
+        'name': body.get('name'),
+    }

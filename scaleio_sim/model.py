@@ -60,6 +60,10 @@ class Mdm:
         self.store = None
         self.clock = clock
         self.migration_polls = topology['migration_polls']
+        # The replication peer (another Mdm in this process) and the link
+        # to it; see scaleio_sim.replication.
+        self.peer = None
+        self.link_state = None
         if state is not None:
             self._load_state(state)
         else:
@@ -79,6 +83,9 @@ class Mdm:
         self.sdcs = {}
         self.volumes = {}
         self.vtrees = {}
+        self.peer_mdms = {}
+        self.rcgs = {}
+        self.pairs = {}
         for pd in topology['protection_domains']:
             pd_id = pd.get('id') or self.ids.next('ProtectionDomain')
             self.protection_domains[pd_id] = objects.ProtectionDomain(
@@ -128,6 +135,9 @@ class Mdm:
             'Sdc': records(self.sdcs),
             'Volume': records(self.volumes),
             'VTree': records(self.vtrees),
+            'PeerMdm': records(self.peer_mdms),
+            'ReplicationConsistencyGroup': records(self.rcgs),
+            'ReplicationPair': records(self.pairs),
         }
 
     def reload(self, state):
@@ -147,12 +157,15 @@ class Mdm:
 
         def table(object_type):
             return {r['id']: objects.from_state(object_type, r)
-                    for r in state[object_type]}
+                    for r in state.get(object_type, ())}
         self.protection_domains = table('ProtectionDomain')
         self.storage_pools = table('StoragePool')
         self.sdcs = table('Sdc')
         self.volumes = table('Volume')
         self.vtrees = table('VTree')
+        self.peer_mdms = table('PeerMdm')
+        self.rcgs = table('ReplicationConsistencyGroup')
+        self.pairs = table('ReplicationPair')
 
     # ------------------------------------------------------------- lookups
     TABLES = {
@@ -161,6 +174,9 @@ class Mdm:
         'Sdc': 'sdcs',
         'Volume': 'volumes',
         'VTree': 'vtrees',
+        'PeerMdm': 'peer_mdms',
+        'ReplicationConsistencyGroup': 'rcgs',
+        'ReplicationPair': 'pairs',
     }
 
     def get(self, object_type, object_id):
@@ -185,6 +201,13 @@ class Mdm:
             if v.name == name:
                 return v.id
         raise errors.not_found('Volume', name)
+
+    @locked
+    def rcg_id_by_name(self, name):
+        for rcg in self.rcgs.values():
+            if rcg.name == name:
+                return rcg.id
+        raise errors.not_found('ReplicationConsistencyGroup', name)
 
     @locked
     def protection_domain_id_by_name(self, name):
@@ -388,6 +411,11 @@ class Mdm:
                     'Volume %s is mapped to %d SDC(s); unmap it before '
                     'removing it' % (v.id, len(v.mappings)),
                     errors.VOLUME_IS_MAPPED)
+            pair = self.pair_of(v.id)
+            if pair is not None:
+                raise errors.GatewayError(
+                    'Volume %s is in replication pair %s; remove the pair '
+                    'first' % (v.id, pair.id), errors.INVALID_OPERATION)
         vtree = self.vtrees[volume.vtree_id]
         if vtree.migration is not None:
             raise errors.GatewayError(
@@ -431,6 +459,25 @@ class Mdm:
         self._check_new_name(name, exclude_id=volume.id)
         volume.name = name
 
+    def pair_of(self, volume_id):
+        """The replication pair a volume of this system is in, or None."""
+        for pair in self.pairs.values():
+            if pair.local_volume_id == volume_id:
+                return pair
+        return None
+
+    def replica_is_passive(self, volume_id):
+        """True for a destination volume whose RCG has not failed over.
+
+        Its content is the copy the source side sends: it takes no
+        writes, so it can only be mapped read-only.
+        """
+        pair = self.pair_of(volume_id)
+        if pair is None:
+            return False
+        rcg = self.rcgs[pair.rcg_id]
+        return rcg.source == rcg.failed_over
+
     # ----------------------------------------------------------- mapping
     def _mapping(self, volume, sdc):
         """The volume's mapping to the SDC; none is the gateway's error."""
@@ -455,8 +502,9 @@ class Mdm:
         """Map to the SDC ``sdc_id`` or ``guid``; with neither, to all."""
         volume = self.get('Volume', volume_id)
         sdcs = self._target_sdcs(sdc_id, guid)
-        if (access_mode == 'ReadWrite'
-                and volume.access_mode_limit == 'ReadOnly'):
+        if access_mode == 'ReadWrite' and (
+                volume.access_mode_limit == 'ReadOnly'
+                or self.replica_is_passive(volume.id)):
             raise errors.GatewayError(
                 'Volume %s is read-only and cannot be mapped for writing'
                 % volume.id, errors.INVALID_OPERATION)

@@ -75,6 +75,22 @@ def default(fine_granularity=True):
     return topo
 
 
+def peer_default(fine_granularity=True, hosts_dir=None):
+    """The default system's replication peer.
+
+    Its own system id and name, the same domains, pools and SDCs (the
+    same hosts run an SDC of each system; with ``hosts_dir`` their device
+    links share each host's directory with the first system's, as on a
+    real host).
+    """
+    topo = default(fine_granularity)
+    topo['system'] = {'id': '5c1a0de4a7e10002', 'name': 'scaleio-sim-peer'}
+    if hosts_dir:
+        for sdc in topo['sdcs']:
+            sdc['host_dir'] = '%s/%s' % (hosts_dir, sdc['name'])
+    return topo
+
+
 def load(path):
     """Read and validate a topology file."""
     try:
