@@ -15,6 +15,8 @@ client:
 * ``attach.Attachments``: map and unmap to the connector's SDC, QoS;
 * ``manage.Manage``, ``migration.Migration``, ``groups.Groups``,
   ``retype.Retype``: what their names say;
+* ``replication.Replication``: replicated volumes, failover, failback
+  (every part works through ``replication.ActiveGateway``);
 * ``stats.backend_stats``: the scheduler's view.
 """
 
@@ -32,6 +34,7 @@ from scaleio_cinder import groups
 from scaleio_cinder import manage
 from scaleio_cinder import migration
 from scaleio_cinder import options
+from scaleio_cinder import replication
 from scaleio_cinder import retype
 from scaleio_cinder import stats
 from scaleio_cinder import volumes
@@ -53,6 +56,8 @@ class ScaleIODriver(driver.VolumeDriver):
         super().__init__(*args, **kwargs)
         self.configuration.append_config_values(san.san_opts)
         self.configuration.append_config_values(options.scaleio_opts)
+        # Set when cinder-volume starts on a backend it failed over.
+        self.active_backend_id = kwargs.get('active_backend_id')
         self.gateway = None
         self.backend = None
 
@@ -63,12 +68,21 @@ class ScaleIODriver(driver.VolumeDriver):
     # ------------------------------------------------------------ set-up
     def do_setup(self, context):
         conf = self.configuration
-        gateway = client_mod.ScaleIOClient(backend_mod.gateway_config(conf))
+        primary = client_mod.ScaleIOClient(backend_mod.gateway_config(conf))
+        # Every part works through the active gateway: the primary, or
+        # the replication target the backend failed over to.
+        gateway = replication.ActiveGateway(primary)
         self.gateway = gateway
         self.backend = backend_mod.Backend(conf, gateway,
                                            type(self).__name__)
-        self.volumes = volumes.Volumes(self.backend, gateway)
-        self.attachments = attach.Attachments(self.backend, gateway)
+        self.replication = replication.Replication(
+            self.backend, gateway, primary,
+            replication.make_targets(conf, primary.config),
+            self.active_backend_id)
+        self.volumes = volumes.Volumes(self.backend, gateway,
+                                       self.replication)
+        self.attachments = attach.Attachments(self.backend, gateway,
+                                              self.replication)
         self.manage = manage.Manage(self.backend, gateway)
         self.migration = migration.Migration(self.backend, gateway)
         self.groups = groups.Groups(self.backend, gateway, self.volumes)
@@ -83,13 +97,27 @@ class ScaleIODriver(driver.VolumeDriver):
                 data='the gateway speaks API %s; this driver needs %s or '
                      'later' % (version, MIN_API_VERSION))
         self.backend.check_pools()
+        for backend_id, target in self.replication.targets.items():
+            with gateway_errors('Connecting to replication target %s (%s)'
+                                % (backend_id, target.config.base_url)):
+                if target.version < replication.MIN_API_VERSION:
+                    raise exception.VolumeBackendAPIException(
+                        data='replication target %s speaks API %s; '
+                             'replication needs %s on both systems'
+                        % (backend_id, target.version,
+                           replication.MIN_API_VERSION))
+        if self.replication.enabled and version < replication.MIN_API_VERSION:
+            raise exception.VolumeBackendAPIException(
+                data='the gateway speaks API %s; replication needs %s'
+                % (version, replication.MIN_API_VERSION))
         LOG.info('ScaleIO backend ready: gateway %s, API %s, pools %s',
                  self.gateway.config.base_url, version,
                  ', '.join(sorted(self.backend.pools)))
 
     def _update_volume_stats(self):
         self._stats = stats.backend_stats(self.backend, self.gateway,
-                                          self.VERSION)
+                                          self.VERSION,
+                                          self.replication.stats())
 
     # ----------------------------------------------------------- volumes
     def create_volume(self, volume):
@@ -197,6 +225,20 @@ class ScaleIODriver(driver.VolumeDriver):
 
     def retype(self, ctxt, volume, new_type, diff, host):
         return self.retyping.retype(ctxt, volume, new_type, diff, host)
+
+    # ------------------------------------------------------- replication
+    def failover_host(self, context, volumes, secondary_id=None,
+                      groups=None):
+        active, updates, group_updates = self.replication.failover(
+            volumes, secondary_id, groups)
+        self.replication.failover_completed(active)
+        return active, updates, group_updates
+
+    def failover(self, context, volumes, secondary_id=None, groups=None):
+        return self.replication.failover(volumes, secondary_id, groups)
+
+    def failover_completed(self, context, active_backend_id=None):
+        self.replication.failover_completed(active_backend_id)
 
     # ------------------------------------------------------------ groups
     def create_group(self, context, group):

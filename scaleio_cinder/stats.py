@@ -59,8 +59,12 @@ def pool_stats(name, capacity, pool, thin_by_default, reserved_percentage,
     return stats
 
 
-def backend_stats(backend, gateway, driver_version):
-    """The backend's stats: every pool's capacity in one gateway query."""
+def backend_stats(backend, gateway, driver_version, replication=None):
+    """The backend's stats: every pool's capacity in one gateway query.
+
+    ``replication`` (replication_enabled, targets...) goes in every pool,
+    where the scheduler matches a replicated type's extra spec.
+    """
     ratio = backend.over_subscription_ratio()
     reserved = backend.option('reserved_percentage') or 0
     thin_default = backend.option('san_thin_provision')
@@ -72,7 +76,9 @@ def backend_stats(backend, gateway, driver_version):
                         records[label], thin_default, reserved, ratio,
                         system_id=backend.system_id)
              for label in sorted(records)]
-    return {
+    for pool in pools:
+        pool.update(replication or {})
+    return dict(replication or {}, **{
         'volume_backend_name': backend.name,
         'vendor_name': 'Dell EMC',
         'driver_version': driver_version,
@@ -85,4 +91,4 @@ def backend_stats(backend, gateway, driver_version):
         'consistent_group_snapshot_enabled': True,
         'online_extend_support': True,
         'pools': pools,
-    }
+    })

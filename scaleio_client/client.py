@@ -605,3 +605,99 @@ class ScaleIOClient:
         except exceptions.AlreadyInPool:
             return 'done'
         return 'started'
+
+    # ------------------------------------------------------- replication
+    def replication_group_id(self, name):
+        """The id of the RCG with this name, or None (cached)."""
+        key = ('rcg', name)
+        rcg_id = self.cache.get(key)
+        if rcg_id is None:
+            try:
+                rcg_id = self._query(
+                    '/types/ReplicationConsistencyGroup/instances/action/'
+                    'queryIdByKey', {'name': names.quote(name)}, 'id')
+            except exceptions.NotFound:
+                return None
+            if rcg_id:
+                self.cache.put(key, rcg_id)
+        return rcg_id or None
+
+    def replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            return records.ReplicationGroup.from_api(self._get(
+                '/instances/ReplicationConsistencyGroup::%s' % rcg_id,
+                'object'))
+
+    def create_replication_group(self, name, protection_domain_id,
+                                 remote_protection_domain_id,
+                                 destination_system_id, rpo_seconds=60):
+        """Create an RCG (and its twin on the peer); return its id."""
+        body = {'name': name, 'protectionDomainId': protection_domain_id,
+                'remoteProtectionDomainId': remote_protection_domain_id,
+                'destinationSystemId': destination_system_id,
+                'rpoInSeconds': str(int(rpo_seconds))}
+
+        def send():
+            return self._post('/types/ReplicationConsistencyGroup/instances',
+                              body, shape='object')['id']
+        return self._create_once(send, lambda: self.replication_group_id(
+            name), 'replication consistency group %s' % name)
+
+    def replication_pairs(self):
+        return [records.ReplicationPair.from_api(p) for p in self._get(
+            '/types/ReplicationPair/instances', 'objects')]
+
+    def replication_pair_of(self, volume_id):
+        """The pair whose local volume is ``volume_id``, or None."""
+        for pair in self.replication_pairs():
+            if pair.local_volume_id == volume_id:
+                return pair
+        return None
+
+    def create_replication_pair(self, rcg_id, source_volume_id,
+                                destination_volume_id, name=None,
+                                copy_type='OnlineCopy'):
+        """Pair a volume with one on the peer system; return the pair id."""
+        body = {'replicationConsistencyGroupId': rcg_id,
+                'sourceVolumeId': source_volume_id,
+                'destinationVolumeId': destination_volume_id,
+                'copyType': copy_type}
+        if name is not None:
+            body['name'] = name
+
+        def send():
+            with self._invalidating(rcg_id):
+                return self._post('/types/ReplicationPair/instances', body,
+                                  shape='object')['id']
+
+        def find():
+            pair = self.replication_pair_of(source_volume_id)
+            return pair.id if pair else None
+        return self._create_once(send, find, 'replication pair of volume %s'
+                                 % source_volume_id)
+
+    def remove_replication_pair(self, pair_id):
+        """Remove a pair; False if it was already gone."""
+        try:
+            self._act('/instances/ReplicationPair::%s/action/'
+                      'removeReplicationPair' % pair_id, {})
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def failover_replication_group(self, rcg_id):
+        """Make this (the destination) side of an RCG writable."""
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'failoverReplicationConsistencyGroup' % rcg_id, {})
+
+    def restore_replication_group(self, rcg_id):
+        """Bring a failed-over RCG's data home; the source is active again."""
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'restoreReplicationConsistencyGroup' % rcg_id, {})
+
+    def remove_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'removeReplicationConsistencyGroup' % rcg_id, {})

@@ -1,0 +1,261 @@
+"""Replication v2.1 across two simulated systems.
+
+The primary is the default system; the target (``replication_device``
+backend_id ``site-b``) its peer, with the same pools and hosts. Data
+written on the primary reaches the target on a sync (the simulator's
+asynchronous copy); after a failover the driver works through the target
+and attaches map there; a failback brings the data home.
+"""
+
+import os
+
+from cinder import exception
+from cinder.objects import fields
+from cinder.volume import configuration
+from cinder.volume import driver as cinder_driver
+from scaleio_cinder import driver as scaleio_driver
+from scaleio_cinder import replication
+from scaleio_client import names
+from scaleio_sim import topology
+from tests.support import cinder as support
+from tests.support import common
+
+SITE_B = 'site-b'
+MiB = common.BYTES_PER_MIB
+
+
+class ReplicationTestCase(support.DriverTestCase):
+
+    def setUp(self):
+        self.peer = None
+        super().setUp()
+
+    def make_driver(self, group, pools, setup=True, **overrides):
+        if self.peer is None:
+            self.peer = self.useFixture(common.SimulatorFixture(
+                tls=True, topology=topology.peer_default(
+                    hosts_dir=self.sim.hosts_dir))).sim
+            self.sim.peer_with(self.peer)
+        overrides.setdefault('replication_device', [self.device()])
+        return super().make_driver(group, pools, setup, **overrides)
+
+    def device(self, **extra):
+        return dict({'backend_id': SITE_B, 'san_ip': '127.0.0.1',
+                     'san_login': common.USERNAME,
+                     'san_password': common.PASSWORD,
+                     'scaleio_rest_server_port': str(self.peer.port),
+                     'scaleio_ca_bundle': self.peer.ca_file}, **extra)
+
+    def replicated_type(self, name='replicated', **extra):
+        return self.volume_type(name, dict(
+            {'replication_enabled': '<is> True',
+             'provisioning:type': 'thin'}, **extra))
+
+    def peer_volume(self, name):
+        with self.peer.mdm.lock:
+            for v in self.peer.mdm.volumes.values():
+                if v.name == name:
+                    return v
+        return None
+
+    def device_path(self, sim, volume_id):
+        return os.path.join(self.sim.host_dir('sdc1'), 'by-id',
+                            'emc-vol-%s-%s' % (sim.mdm.system_id, volume_id))
+
+    def write(self, driver, volume, sim, data, offset=MiB):
+        driver.initialize_connection(volume, self.connector())
+        with open(self.device_path(sim, volume.provider_id), 'r+b') as f:
+            f.seek(offset)
+            f.write(data)
+        driver.terminate_connection(volume, self.connector())
+
+    def read(self, driver, volume, sim, size, offset=MiB):
+        driver.initialize_connection(volume, self.connector())
+        with open(self.device_path(sim, volume.provider_id), 'rb') as f:
+            f.seek(offset)
+            data = f.read(size)
+        driver.terminate_connection(volume, self.connector())
+        return data
+
+    def apply(self, updates):
+        for entry in updates:
+            volume = [v for v in self.made if v.id == entry['volume_id']][0]
+            volume.update(entry['updates'])
+            volume.save()
+
+
+class TestReplicatedVolumes(ReplicationTestCase):
+
+    def test_a_replicated_volume_has_a_twin_of_its_name_in_an_rcg(self):
+        volume = self.volume(8, volume_type=self.replicated_type(),
+                             create=False)
+        update = self.driver.create_volume(volume)
+        self.assertEqual(fields.ReplicationStatus.ENABLED,
+                         update['replication_status'])
+        twin = self.peer_volume(names.id_to_name(volume.id))
+        self.assertIsNotNone(twin)
+        with self.sim.mdm.lock:
+            [pair] = self.sim.mdm.pairs.values()
+            rcg = self.sim.mdm.rcgs[pair.rcg_id]
+        self.assertEqual((update['provider_id'], twin.id),
+                         (pair.local_volume_id, pair.remote_volume_id))
+        self.assertEqual(replication.rcg_name(volume.volume_type_id, 'pd1'),
+                         rcg.name)
+        self.assertLessEqual(len(rcg.name), 31)
+
+    def test_volumes_of_one_type_share_the_rcg(self):
+        vt = self.replicated_type()
+        self.volume(8, volume_type=vt)
+        self.volume(8, volume_type=vt)
+        with self.sim.mdm.lock:
+            self.assertEqual(1, len(self.sim.mdm.rcgs))
+            self.assertEqual(2, len(self.sim.mdm.pairs))
+
+    def test_an_rcg_named_by_the_in_tree_key_must_exist(self):
+        vt = self.replicated_type(**{'powerflex:replication_cg': 'nope'})
+        volume = self.volume(8, volume_type=vt, create=False)
+        self.assertRaises(exception.InvalidVolumeType,
+                          self.driver.create_volume, volume)
+        with self.sim.mdm.lock, self.peer.mdm.lock:
+            self.assertEqual([], list(self.sim.mdm.volumes))
+            self.assertEqual([], list(self.peer.mdm.volumes))
+
+    def test_a_clone_of_a_replicated_volume_is_replicated(self):
+        vt = self.replicated_type()
+        source = self.volume(8, volume_type=vt)
+        clone = self.volume(16, volume_type=vt, create=False)
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        twin = self.peer_volume(names.id_to_name(clone.id))
+        self.assertEqual(16 * 1024 * 1024, twin.size_kib)
+
+    def test_extend_grows_the_twin_first(self):
+        volume = self.volume(8, volume_type=self.replicated_type())
+        self.driver.extend_volume(volume, 20)
+        self.assertEqual(24 * 1024 * 1024, self.peer_volume(
+            names.id_to_name(volume.id)).size_kib)
+        self.assertEqual(24 * 1024 * 1024,
+                         self.array_volume(volume).size_kib)
+
+    def test_delete_removes_the_pair_and_the_twin(self):
+        volume = self.volume(8, volume_type=self.replicated_type())
+        self.driver.delete_volume(volume)
+        with self.sim.mdm.lock, self.peer.mdm.lock:
+            self.assertEqual({}, self.sim.mdm.pairs)
+            self.assertEqual({}, self.peer.mdm.pairs)
+            self.assertEqual({}, self.sim.mdm.volumes)
+            self.assertEqual({}, self.peer.mdm.volumes)
+
+    def test_stats_say_where_volumes_replicate(self):
+        stats = self.driver.get_volume_stats(refresh=True)
+        for entry in [stats] + stats['pools']:
+            self.assertIs(True, entry['replication_enabled'])
+            self.assertEqual([SITE_B], entry['replication_targets'])
+
+
+class TestFailover(ReplicationTestCase):
+
+    def setUp(self):
+        super().setUp()
+        vt = self.replicated_type()
+        self.made = [self.volume(8, volume_type=vt) for _ in range(3)]
+        self.plain = self.volume(8)
+
+    def test_failover_and_failback_keep_the_data(self):
+        volume = self.made[0]
+        self.write(self.driver, volume, self.sim, b'written on site A')
+        self.sim.sync_replication()
+        old_ids = [v.provider_id for v in self.made]
+
+        active, updates, _ = self.driver.failover_host(
+            self.context, self.made + [self.plain], SITE_B)
+        self.assertEqual(SITE_B, active)
+        self.apply(updates)
+        self.assertEqual(3, len(updates))      # the plain volume untouched
+        for v, old in zip(self.made, old_ids):
+            self.assertEqual(fields.ReplicationStatus.FAILED_OVER,
+                             v.replication_status)
+            self.assertEqual(self.peer_volume(names.id_to_name(v.id)).id,
+                             v.provider_id)
+            self.assertNotEqual(old, v.provider_id)
+        # Attaches now map on site B, and say so.
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertIs(True, info['data']['failed_over'])
+        self.driver.terminate_connection(volume, self.connector())
+        self.assertEqual(b'written on site A',
+                         self.read(self.driver, volume, self.peer, 17))
+        self.write(self.driver, volume, self.peer, b'written on site B')
+        stats = self.driver.get_volume_stats(refresh=True)
+        self.assertIs(False, stats['replication_enabled'])
+        self.assertEqual(SITE_B, stats['active_backend_id'])
+
+        active, updates, _ = self.driver.failover_host(
+            self.context, self.made, 'default')
+        self.assertEqual('default', active)
+        self.apply(updates)
+        self.assertEqual(old_ids, [v.provider_id for v in self.made])
+        self.assertEqual(b'written on site B',
+                         self.read(self.driver, volume, self.sim, 17))
+        self.assertIs(True, self.driver.get_volume_stats(
+            refresh=True)['replication_enabled'])
+
+    def test_a_volume_that_cannot_move_fails_alone(self):
+        # Its pair was removed on the array behind Cinder's back.
+        broken = self.made[1]
+        with self.sim.mdm.lock, self.peer.mdm.lock:
+            pair = self.sim.mdm.pair_of(broken.provider_id)
+            del self.sim.mdm.pairs[pair.id]
+            del self.peer.mdm.pairs[pair.remote_id]
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  SITE_B)
+        by_id = {u['volume_id']: u['updates'] for u in updates}
+        self.assertEqual({'replication_status':
+                          fields.ReplicationStatus.FAILOVER_ERROR},
+                         by_id[broken.id])
+        for v in (self.made[0], self.made[2]):
+            self.assertEqual(fields.ReplicationStatus.FAILED_OVER,
+                             by_id[v.id]['replication_status'])
+
+    def test_an_unknown_target_is_refused(self):
+        self.assertRaises(exception.InvalidReplicationTarget,
+                          self.driver.failover_host, self.context,
+                          self.made, 'site-c')
+
+    def test_a_restarted_service_works_through_the_target(self):
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  SITE_B)
+        self.apply(updates)
+        # As cinder-volume loads the driver of a failed-over backend.
+        driver = scaleio_driver.ScaleIODriver(
+            configuration=configuration.Configuration(
+                cinder_driver.volume_opts, config_group=support.BACKEND),
+            host=support.HOST, active_backend_id=SITE_B)
+        driver.do_setup(self.context)
+        driver.check_for_setup_error()
+        self.addCleanup(driver.gateway.close)
+        volume = self.made[2]
+        driver.initialize_connection(volume, self.connector())
+        with self.peer.mdm.lock:
+            self.assertEqual(1, len(
+                self.peer.mdm.volumes[volume.provider_id].mappings))
+        driver.terminate_connection(volume, self.connector())
+
+
+class TestConfiguration(ReplicationTestCase):
+
+    def test_a_device_without_credentials_is_refused_by_name(self):
+        error = self.assertRaises(
+            exception.InvalidConfigurationValue, self.make_driver, 'bad',
+            'pd1:sp1', replication_device=[self.device(san_password='')])
+        self.assertIn('replication_device', str(error))
+        self.assertIn(SITE_B, str(error))
+        self.assertIn('san_password', str(error))
+
+    def test_the_in_tree_keys_configure_a_device(self):
+        device = self.device()
+        del device['scaleio_rest_server_port'], device['scaleio_ca_bundle']
+        device.update(powerflex_rest_server_port=str(self.peer.port),
+                      driver_ssl_cert_path=self.peer.ca_file)
+        driver = self.make_driver('intree', 'pd1:sp1',
+                                  replication_device=[device])
+        self.assertEqual(self.peer.api_url,
+                         driver.replication.targets[SITE_B].config.base_url)
