@@ -86,7 +86,8 @@ class ScaleIODriver(driver.VolumeDriver):
         self.manage = manage.Manage(self.backend, gateway)
         self.migration = migration.Migration(self.backend, gateway)
         self.groups = groups.Groups(self.backend, gateway, self.volumes)
-        self.retyping = retype.Retype(self.backend, gateway)
+        self.retyping = retype.Retype(self.backend, gateway,
+                                      self.replication)
 
     def check_for_setup_error(self):
         with gateway_errors('Connecting to the ScaleIO gateway %s'

@@ -160,8 +160,23 @@ class Replication:
     def is_replicated(self, volume):
         return bool(volume.volume_type and volume.is_replicated())
 
-    def _target_of(self, volume):
-        extra_specs = self.backend.extra_specs(volume)
+    @staticmethod
+    def wants_replication(extra_specs):
+        """Whether a type's extra specs ask for replication."""
+        value = str(extra_specs.get('replication_enabled', ''))
+        return value.replace(' ', '').lower() == '<is>true'
+
+    def placement_of(self, volume, extra_specs=None, volume_type_id=None):
+        """(target backend id, RCG name) for a volume (of a new type)."""
+        if extra_specs is None:
+            extra_specs = self.backend.extra_specs(volume)
+            volume_type_id = volume.volume_type_id
+        return (self._target_of(volume, extra_specs)[0],
+                self._group_name(volume, extra_specs, volume_type_id)[0])
+
+    def _target_of(self, volume, extra_specs=None):
+        if extra_specs is None:
+            extra_specs = self.backend.extra_specs(volume)
         backend_id = extra_specs.get(TARGET_KEY) or next(iter(self.targets),
                                                          None)
         if backend_id not in self.targets:
@@ -171,36 +186,45 @@ class Replication:
                 % (volume.id, backend_id, ', '.join(self.targets) or 'none'))
         return backend_id, self.targets[backend_id]
 
-    def _group_name(self, volume):
-        extra_specs = self.backend.extra_specs(volume)
+    def _group_name(self, volume, extra_specs=None, volume_type_id=None):
+        if extra_specs is None:
+            extra_specs = self.backend.extra_specs(volume)
+            volume_type_id = volume.volume_type_id
         for key in RCG_KEYS:
             if extra_specs.get(key):
                 return extra_specs[key], False
         label = self.backend.pool_of(volume)
         domain = self.backend.pools[label].protection_domain
-        return rcg_name(volume.volume_type_id, domain), True
+        return rcg_name(volume_type_id, domain), True
 
-    def setup(self, volume, volume_id):
-        """Pair a new array volume with a twin on its target.
+    def setup(self, volume, volume_id, extra_specs=None,
+              volume_type_id=None):
+        """Pair an array volume with a twin on its target.
 
-        Returns the model update. A failure removes what this call made on
-        the target and leaves the primary volume for the caller to undo.
+        ``extra_specs`` and ``volume_type_id`` are of the type to follow
+        (by default the volume's own). Returns the model update. A failure
+        removes what this call made on the target and leaves the primary
+        volume for the caller to undo.
         """
+        if extra_specs is None:
+            extra_specs = self.backend.extra_specs(volume)
+            volume_type_id = volume.volume_type_id
         if self.failed_over:
             raise exception.InvalidVolume(
                 reason='the backend is failed over to %s: replicated volumes '
                        'cannot be made until it fails back'
                 % self.active_backend_id)
-        backend_id, target = self._target_of(volume)
+        backend_id, target = self._target_of(volume, extra_specs)
         label = self.backend.pool_of(volume)
         pool = self.backend.pools[label]
         place = self.backend.placement(self.backend.provisioning(
-            self.backend.extra_specs(volume), volume), label)
+            extra_specs, volume), label)
         name = names.id_to_name(volume.id)
         twin_id = None
         with errors.gateway_errors('Replicating volume %s to %s'
                                    % (volume.id, backend_id)):
-            rcg_id = self._rcg_id(volume, target, pool)
+            rcg_id = self._rcg_id(volume, target, pool, extra_specs,
+                                  volume_type_id)
             try:
                 target_pool = target.storage_pool_id(pool.protection_domain,
                                                      pool.storage_pool)
@@ -218,8 +242,8 @@ class Replication:
                  volume.id, volume_id, backend_id, twin_id, rcg_id)
         return {'replication_status': fields.ReplicationStatus.ENABLED}
 
-    def _rcg_id(self, volume, target, pool):
-        name, ours = self._group_name(volume)
+    def _rcg_id(self, volume, target, pool, extra_specs, volume_type_id):
+        name, ours = self._group_name(volume, extra_specs, volume_type_id)
         rcg_id = self.primary.replication_group_id(name)
         if rcg_id is None and ours:
             rcg_id = self.primary.create_replication_group(
@@ -228,7 +252,7 @@ class Replication:
                 target.protection_domain_id(pool.protection_domain),
                 target.system_id())
             LOG.info('Created replication consistency group %s for volume '
-                     'type %s.', name, volume.volume_type_id)
+                     'type %s.', name, volume_type_id)
         if rcg_id is None:
             raise exception.InvalidVolumeType(
                 reason='volume %s: replication consistency group %s does '

@@ -9,10 +9,12 @@ and attaches map there; a failback brings the data home.
 
 import os
 
+from cinder import context as cinder_context
 from cinder import exception
 from cinder.objects import fields
 from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
+from cinder.volume import volume_types
 from scaleio_cinder import driver as scaleio_driver
 from scaleio_cinder import replication
 from scaleio_client import names
@@ -259,3 +261,52 @@ class TestConfiguration(ReplicationTestCase):
                                   replication_device=[device])
         self.assertEqual(self.peer.api_url,
                          driver.replication.targets[SITE_B].config.base_url)
+
+
+class TestRetype(ReplicationTestCase):
+    """Into and out of a replicated type, on the array, no host copy."""
+
+    def retype(self, volume, new_type):
+        ctxt = cinder_context.get_admin_context()
+        new = volume_types.get_volume_type(ctxt, new_type.id)
+        diff, _ = volume_types.volume_types_diff(
+            ctxt, volume.volume_type_id, new_type.id)
+        return self.driver.retype(ctxt, volume, new, diff,
+                                  {'host': volume.host})
+
+    def test_into_a_replicated_type_pairs_the_volume(self):
+        volume = self.volume(8, volume_type=self.volume_type(
+            'plain', {'provisioning:type': 'thin'}))
+        vt = self.replicated_type()
+        self.assertEqual((True, {'replication_status': 'enabled'}),
+                         self.retype(volume, vt))
+        self.assertIsNotNone(self.peer_volume(names.id_to_name(volume.id)))
+        with self.sim.mdm.lock:
+            self.assertIsNotNone(self.sim.mdm.pair_of(volume.provider_id))
+
+    def test_out_of_a_replicated_type_unpairs_it(self):
+        volume = self.volume(8, volume_type=self.replicated_type())
+        plain = self.volume_type('plain', {'provisioning:type': 'thin'})
+        self.assertEqual((True, {'replication_status': 'disabled'}),
+                         self.retype(volume, plain))
+        self.assertIsNone(self.peer_volume(names.id_to_name(volume.id)))
+        with self.sim.mdm.lock:
+            self.assertEqual({}, self.sim.mdm.pairs)
+        self.assertEqual(volume.provider_id, self.array_volume(volume).id)
+
+    def test_between_replicated_types_of_one_rcg_nothing_moves(self):
+        one = self.replicated_type(
+            'one', **{'scaleio:replication_cg': 'shared'})
+        other = self.replicated_type(
+            'other', **{'powerflex:replication_cg': 'shared'})
+        gateway = self.driver.replication.primary
+        target = self.driver.replication.targets[SITE_B]
+        gateway.create_replication_group(
+            'shared', gateway.protection_domain_id('pd1'),
+            target.protection_domain_id('pd1'), target.system_id())
+        volume = self.volume(8, volume_type=one)
+        with self.sim.mdm.lock:
+            [before] = self.sim.mdm.pairs
+        self.assertEqual((True, None), self.retype(volume, other))
+        with self.sim.mdm.lock:
+            self.assertEqual([before], list(self.sim.mdm.pairs))
