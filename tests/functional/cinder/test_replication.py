@@ -310,3 +310,45 @@ class TestRetype(ReplicationTestCase):
         self.assertEqual((True, None), self.retype(volume, other))
         with self.sim.mdm.lock:
             self.assertEqual([before], list(self.sim.mdm.pairs))
+
+
+class TestDropIn(ReplicationTestCase):
+    """What the in-tree driver replicated, ours fails over and deletes."""
+
+    def test_in_tree_replicated_volumes_after_the_switch(self):
+        gateway = self.driver.replication.primary
+        target = self.driver.replication.targets[SITE_B]
+        gateway.create_replication_group(
+            'legacy-rcg', gateway.protection_domain_id('pd1'),
+            target.protection_domain_id('pd1'), target.system_id())
+        vt = self.replicated_type(**{'powerflex:replication_cg':
+                                     'legacy-rcg'})
+        device = self.device()
+        del device['scaleio_rest_server_port'], device['scaleio_ca_bundle']
+        device.update(powerflex_rest_server_port=str(self.peer.port),
+                      driver_ssl_cert_verify='True',
+                      driver_ssl_cert_path=self.peer.ca_file)
+        pf = self.make_powerflex('pf', 'pd1:sp1',
+                                 replication_device=[device])
+        self.made = []
+        for _ in range(2):
+            volume = self.record(8, 'pd1:sp1', vt)
+            self.made.append(self.created(volume, pf.create_volume(volume)))
+        self.write(self.driver, self.made[0], self.sim, b'in-tree data')
+        self.sim.sync_replication()
+
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  SITE_B)
+        self.apply(updates)
+        self.assertEqual(['failed-over'] * 2,
+                         [v.replication_status for v in self.made])
+        self.assertEqual(b'in-tree data',
+                         self.read(self.driver, self.made[0], self.peer, 12))
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  'default')
+        self.apply(updates)
+        for volume in self.made:
+            self.driver.delete_volume(volume)
+        with self.sim.mdm.lock, self.peer.mdm.lock:
+            self.assertEqual({}, self.sim.mdm.volumes)
+            self.assertEqual({}, self.peer.mdm.volumes)
