@@ -101,7 +101,7 @@ class Attachments:
         return connection.connection_info(
             names.id_to_name(obj.id), volume_id, guid,
             self.backend.config_group, iops, bandwidth, discard, size_gib,
-            failed_over=self.replication.failed_over)
+            failed_over=self.replication.on_target(obj))
 
     def _undo_mapping(self, volume_id, sdc_id):
         try:

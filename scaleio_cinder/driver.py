@@ -124,26 +124,37 @@ class ScaleIODriver(driver.VolumeDriver):
     def create_volume(self, volume):
         return self.volumes.create_volume(volume)
 
+    def _serving(self, obj):
+        """Work for ``obj`` through the system that holds it now."""
+        return self.gateway.serving(self.replication.client_for(obj))
+
     def delete_volume(self, volume):
-        return self.volumes.delete_volume(volume)
+        with self._serving(volume):
+            return self.volumes.delete_volume(volume)
 
     def extend_volume(self, volume, new_size):
-        return self.volumes.extend_volume(volume, new_size)
+        with self._serving(volume):
+            return self.volumes.extend_volume(volume, new_size)
 
     def create_volume_from_snapshot(self, volume, snapshot):
-        return self.volumes.create_volume_from_snapshot(volume, snapshot)
+        with self._serving(snapshot):
+            return self.volumes.create_volume_from_snapshot(volume, snapshot)
 
     def create_cloned_volume(self, volume, src_vref):
-        return self.volumes.create_cloned_volume(volume, src_vref)
+        with self._serving(src_vref):
+            return self.volumes.create_cloned_volume(volume, src_vref)
 
     def revert_to_snapshot(self, context, volume, snapshot):
-        return self.volumes.revert_to_snapshot(volume, snapshot)
+        with self._serving(volume):
+            return self.volumes.revert_to_snapshot(volume, snapshot)
 
     def create_snapshot(self, snapshot):
-        return self.volumes.create_snapshot(snapshot)
+        with self._serving(snapshot):
+            return self.volumes.create_snapshot(snapshot)
 
     def delete_snapshot(self, snapshot):
-        return self.volumes.delete_snapshot(snapshot)
+        with self._serving(snapshot):
+            return self.volumes.delete_snapshot(snapshot)
 
     def backup_use_temp_snapshot(self):
         # Honour the operator's choice; a temporary snapshot is cheap here.
@@ -157,18 +168,22 @@ class ScaleIODriver(driver.VolumeDriver):
     # on a host never unmaps a volume that an attach there is mapping.
     @coordination.synchronized('scaleio-{volume.id}')
     def initialize_connection(self, volume, connector, **kwargs):
-        return self.attachments.initialize_connection(volume, connector)
+        with self._serving(volume):
+            return self.attachments.initialize_connection(volume, connector)
 
     @coordination.synchronized('scaleio-{volume.id}')
     def terminate_connection(self, volume, connector, **kwargs):
-        return self.attachments.terminate_connection(volume, connector)
+        with self._serving(volume):
+            return self.attachments.terminate_connection(volume, connector)
 
     def initialize_connection_snapshot(self, snapshot, connector, **kwargs):
-        return self.attachments.initialize_connection_snapshot(snapshot,
-                                                               connector)
+        with self._serving(snapshot):
+            return self.attachments.initialize_connection_snapshot(
+                snapshot, connector)
 
     def terminate_connection_snapshot(self, snapshot, connector, **kwargs):
-        self.attachments.detach(snapshot, connector)
+        with self._serving(snapshot):
+            self.attachments.detach(snapshot, connector)
 
     def create_export(self, context, volume, connector):
         pass
@@ -240,6 +255,17 @@ class ScaleIODriver(driver.VolumeDriver):
 
     def failover_completed(self, context, active_backend_id=None):
         self.replication.failover_completed(active_backend_id)
+
+    def enable_replication(self, context, group, volumes):
+        return self.replication.enable_group(group, volumes)
+
+    def disable_replication(self, context, group, volumes):
+        return self.replication.disable_group(group, volumes)
+
+    def failover_replication(self, context, group, volumes,
+                             secondary_backend_id=None):
+        return self.replication.failover_group(group, volumes,
+                                               secondary_backend_id)
 
     # ------------------------------------------------------------ groups
     def create_group(self, context, group):

@@ -25,6 +25,14 @@ def _consistent_only(group_or_snapshot):
         raise NotImplementedError()
 
 
+def _ours(group):
+    """Consistent-snapshot groups and replicated groups are ours."""
+    if not (volume_utils.is_group_a_cg_snapshot_type(group)
+            or volume_utils.is_group_a_type(
+                group, 'consistent_group_replication_enabled')):
+        raise NotImplementedError()
+
+
 class Groups:
     """create/delete/update_group, group snapshots, group from source.
 
@@ -38,19 +46,19 @@ class Groups:
 
     # ------------------------------------------------------------- groups
     def create_group(self, context, group):
-        _consistent_only(group)
+        _ours(group)
         LOG.info('Created consistent group %s (Cinder keeps its members).',
                  group.id)
         return {'status': fields.GroupStatus.AVAILABLE}
 
     def update_group(self, context, group, add_volumes=None,
                      remove_volumes=None):
-        _consistent_only(group)
+        _ours(group)
         return {'status': fields.GroupStatus.AVAILABLE}, None, None
 
     def delete_group(self, context, group, volumes):
         """Delete every member; one failure does not stop the others."""
-        _consistent_only(group)
+        _ours(group)
         group_update = {'status': fields.GroupStatus.DELETED}
         volume_updates = []
         for volume in volumes:

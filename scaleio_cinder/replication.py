@@ -21,12 +21,15 @@ the backend to the target and back.
 """
 
 import collections
+import contextlib
+import threading
 import uuid
 
 from oslo_log import log as logging
 
 from cinder import exception
 from cinder.objects import fields
+from cinder.volume import volume_utils
 from scaleio_cinder import errors
 from scaleio_client import client as client_mod
 from scaleio_client import config as config_mod
@@ -38,6 +41,7 @@ FAILBACK = 'default'
 MIN_API_VERSION = '3.5'
 RCG_KEYS = ('scaleio:replication_cg', 'powerflex:replication_cg')
 TARGET_KEY = 'scaleio:replication_target'
+GROUP_KEY = 'consistent_group_replication_enabled'
 RCG_NAMESPACE = uuid.UUID('9b4e1f1c-5c1a-4d6e-8a47-0c1e5ca1e0aa')
 # A replication_device's keys, with the in-tree driver's spellings.
 PORT_KEYS = ('scaleio_rest_server_port', 'powerflex_rest_server_port',
@@ -57,12 +61,24 @@ class ActiveGateway:
 
     def __init__(self, client):
         self.client = client
+        self._local = threading.local()
 
     def use(self, client):
         self.client = client
 
+    @contextlib.contextmanager
+    def serving(self, client):
+        """In this thread, work through ``client`` (None: as usual)."""
+        before = getattr(self._local, 'client', None)
+        self._local.client = client
+        try:
+            yield
+        finally:
+            self._local.client = before
+
     def __getattr__(self, name):
-        return getattr(self.client, name)
+        return getattr(getattr(self._local, 'client', None) or self.client,
+                       name)
 
 
 def _first(device, keys, default=None):
@@ -112,6 +128,11 @@ def target_configs(configuration, primary):
                 option='replication_device',
                 value='%s (%s)' % (backend_id, e))
     return found
+
+
+def group_rcg_name(group_id):
+    """The RCG of a replicated generic group: one per group."""
+    return 'rcg-' + names.id_to_name(group_id)
 
 
 def rcg_name(volume_type_id, protection_domain):
@@ -190,6 +211,8 @@ class Replication:
         if extra_specs is None:
             extra_specs = self.backend.extra_specs(volume)
             volume_type_id = volume.volume_type_id
+        if self._replicated_group(volume) is not None:
+            return group_rcg_name(volume.group_id), True
         for key in RCG_KEYS:
             if extra_specs.get(key):
                 return extra_specs[key], False
@@ -395,6 +418,115 @@ class Replication:
                 % active_backend_id)
         LOG.info('The backend now works through %s.',
                  self.active_backend_id or 'its own gateway')
+
+    # ------------------------------------------------------------- groups
+    @staticmethod
+    def _replicated_group(volume):
+        """The volume's group if it replicates as one, else None."""
+        group = volume.group if volume.group_id else None
+        if group is not None and volume_utils.is_group_a_type(
+                group, GROUP_KEY):
+            return group
+        return None
+
+    def _check_group(self, group):
+        """Groups whose type does not replicate them are not ours."""
+        if not volume_utils.is_group_a_type(group, GROUP_KEY):
+            raise NotImplementedError()
+        if not self.enabled or self.failed_over:
+            raise exception.InvalidGroup(
+                reason='group %s: the backend %s' % (
+                    group.id, 'has no replication_device'
+                    if not self.enabled else 'is failed over'))
+
+    def client_for(self, obj):
+        """The client serving a volume or snapshot, if not the active one.
+
+        A volume whose group failed over on its own lives on the target
+        while the backend works through the primary.
+        """
+        volume = getattr(obj, 'volume', None) or obj
+        if (self.failed_over or not self.enabled
+                or getattr(volume, 'replication_status', None)
+                != fields.ReplicationStatus.FAILED_OVER):
+            return None
+        return self._target_of(volume)[1]
+
+    def on_target(self, obj):
+        """Whether ``obj`` is served by a replication target now."""
+        return self.failed_over or self.client_for(obj) is not None
+
+    def enable_group(self, group, volumes):
+        """Members move into the group's RCG (made now, or resumed)."""
+        self._check_group(group)
+        updates = []
+        name = group_rcg_name(group.id)
+        rcg_id = self.primary.replication_group_id(name)
+        if rcg_id is not None:
+            with errors.gateway_errors('Resuming replication of group %s'
+                                       % group.id):
+                self.primary.resume_replication_group(rcg_id)
+        for volume in volumes:
+            if not self.is_replicated(volume):
+                raise exception.InvalidGroup(
+                    reason='volume %s of group %s is not of a replicated '
+                           'type' % (volume.id, group.id))
+            volume_id = self.backend.array_id(volume)
+            pair = self.primary.replication_pair_of(volume_id)
+            if pair is not None and (rcg_id is None
+                                     or pair.group_id != rcg_id):
+                self.teardown(volume, volume_id)
+                pair = None
+            if pair is None:
+                self.setup(volume, volume_id)
+                rcg_id = self.primary.replication_group_id(name)
+            updates.append({'id': volume.id, 'replication_status':
+                            fields.ReplicationStatus.ENABLED})
+        return {'replication_status': fields.ReplicationStatus.ENABLED}, \
+            updates
+
+    def disable_group(self, group, volumes):
+        """Pause the group's RCG: its members stop replicating."""
+        self._check_group(group)
+        rcg_id = self.primary.replication_group_id(group_rcg_name(group.id))
+        if rcg_id is not None:
+            with errors.gateway_errors('Pausing replication of group %s'
+                                       % group.id):
+                self.primary.pause_replication_group(rcg_id)
+        status = fields.ReplicationStatus.DISABLED
+        return ({'replication_status': status},
+                [{'id': v.id, 'replication_status': status}
+                 for v in volumes])
+
+    def failover_group(self, group, volumes, secondary_backend_id):
+        """Fail one group's RCG over (or back) at one point in time."""
+        self._check_group(group)
+        failback = secondary_backend_id == FAILBACK
+        members = [v for v in volumes if self.is_replicated(v)]
+        backend_id = (self._target_of(members[0])[0] if members
+                      else next(iter(self.targets), None))
+        if not failback and secondary_backend_id not in (None, backend_id):
+            raise exception.InvalidReplicationTarget(
+                reason='group %s replicates to %s, not %s'
+                % (group.id, backend_id, secondary_backend_id))
+        target = self.targets[backend_id]
+        moved = self._move_group(target, group_rcg_name(group.id), failback)
+        if moved is not True:
+            raise exception.VolumeBackendAPIException(
+                data='group %s: %s' % (group.id, moved))
+        pairs = self._pairs_by_remote(self.primary if failback else target)
+        status = (fields.ReplicationStatus.ENABLED if failback
+                  else fields.ReplicationStatus.FAILED_OVER)
+        updates = []
+        for volume in members:
+            new_id = pairs.get(volume.provider_id)
+            if new_id is None:
+                updates.append({'id': volume.id, 'replication_status':
+                                fields.ReplicationStatus.ERROR})
+            else:
+                updates.append({'id': volume.id, 'provider_id': new_id,
+                                'replication_status': status})
+        return {'replication_status': status}, updates
 
     # -------------------------------------------------------------- stats
     def stats(self):

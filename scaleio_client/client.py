@@ -701,3 +701,13 @@ class ScaleIOClient:
         with self._invalidating(rcg_id):
             self._act('/instances/ReplicationConsistencyGroup::%s/action/'
                       'removeReplicationConsistencyGroup' % rcg_id, {})
+
+    def pause_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'pauseReplicationConsistencyGroup' % rcg_id, {})
+
+    def resume_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'resumeReplicationConsistencyGroup' % rcg_id, {})

@@ -11,9 +11,11 @@ import os
 
 from cinder import context as cinder_context
 from cinder import exception
+from cinder import objects
 from cinder.objects import fields
 from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
+from cinder.volume import group_types
 from cinder.volume import volume_types
 from scaleio_cinder import driver as scaleio_driver
 from scaleio_cinder import replication
@@ -352,3 +354,95 @@ class TestDropIn(ReplicationTestCase):
         with self.sim.mdm.lock, self.peer.mdm.lock:
             self.assertEqual({}, self.sim.mdm.volumes)
             self.assertEqual({}, self.peer.mdm.volumes)
+
+
+class TestGroupReplication(ReplicationTestCase):
+    """One RCG per replicated group: its members fail over together."""
+
+    def setUp(self):
+        super().setUp()
+        self.vt = self.replicated_type()
+        group_type = group_types.create(
+            self.context, 'replicated-group',
+            {'consistent_group_replication_enabled': '<is> True'})
+        self.group = objects.Group(
+            self.context, group_type_id=group_type['id'],
+            volume_type_ids=[self.vt.id], host=support.HOST, name='g',
+            status=fields.GroupStatus.AVAILABLE, project_id='project',
+            user_id='user', availability_zone='nova')
+        self.group.create()
+        self.made = [self.volume(8, volume_type=self.vt,
+                                 group_id=self.group.id) for _ in range(2)]
+        self.outsider = self.volume(8, volume_type=self.vt)
+
+    def rcg_of(self, volume):
+        with self.sim.mdm.lock:
+            pair = self.sim.mdm.pair_of(volume.provider_id)
+            return self.sim.mdm.rcgs[pair.rcg_id].name
+
+    def apply_group(self, updates):
+        for entry in updates:
+            volume = [v for v in self.made if v.id == entry['id']][0]
+            volume.update({k: v for k, v in entry.items() if k != 'id'})
+            volume.save()
+
+    def test_members_replicate_in_the_groups_rcg(self):
+        self.assertEqual([replication.group_rcg_name(self.group.id)] * 2,
+                         [self.rcg_of(v) for v in self.made])
+        self.assertNotEqual(self.rcg_of(self.made[0]),
+                            self.rcg_of(self.outsider))
+
+    def test_enable_disable_enable(self):
+        update, volumes = self.driver.enable_replication(
+            self.context, self.group, self.made)
+        self.assertEqual('enabled', update['replication_status'])
+        update, _ = self.driver.disable_replication(self.context,
+                                                    self.group, self.made)
+        self.assertEqual('disabled', update['replication_status'])
+        with self.sim.mdm.lock:
+            self.assertTrue(all(r.paused for r in self.sim.mdm.rcgs.values()
+                                if r.name == self.rcg_of(self.made[0])))
+        self.driver.enable_replication(self.context, self.group, self.made)
+        with self.sim.mdm.lock:
+            self.assertFalse(any(r.paused
+                                 for r in self.sim.mdm.rcgs.values()))
+
+    def test_the_group_fails_over_alone_and_its_members_follow(self):
+        self.write(self.driver, self.made[0], self.sim, b'group data')
+        self.sim.sync_replication()
+        update, volumes = self.driver.failover_replication(
+            self.context, self.group, self.made, SITE_B)
+        self.assertEqual('failed-over', update['replication_status'])
+        self.apply_group(volumes)
+        # The group's volume is served by site B, the backend still by A.
+        info = self.driver.initialize_connection(self.made[0],
+                                                 self.connector())
+        self.assertIs(True, info['data']['failed_over'])
+        with self.peer.mdm.lock:
+            self.assertEqual(1, len(self.peer.mdm.volumes[
+                self.made[0].provider_id].mappings))
+        self.driver.terminate_connection(self.made[0], self.connector())
+        self.assertEqual(b'group data',
+                         self.read(self.driver, self.made[0], self.peer, 10))
+        info = self.driver.initialize_connection(self.outsider,
+                                                 self.connector())
+        self.assertIs(False, info['data']['failed_over'])
+        self.driver.terminate_connection(self.outsider, self.connector())
+
+        update, volumes = self.driver.failover_replication(
+            self.context, self.group, self.made, 'default')
+        self.assertEqual('enabled', update['replication_status'])
+        self.apply_group(volumes)
+        with self.sim.mdm.lock:
+            self.assertIn(self.made[0].provider_id, self.sim.mdm.volumes)
+
+    def test_a_group_that_does_not_replicate_is_not_ours(self):
+        group_type = group_types.create(self.context, 'plain-group', {})
+        group = objects.Group(
+            self.context, group_type_id=group_type['id'],
+            volume_type_ids=[self.vt.id], host=support.HOST, name='p',
+            status=fields.GroupStatus.AVAILABLE, project_id='project',
+            user_id='user', availability_zone='nova')
+        group.create()
+        self.assertRaises(NotImplementedError, self.driver.enable_replication,
+                          self.context, group, [])
