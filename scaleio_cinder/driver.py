@@ -39,6 +39,7 @@ from scaleio_cinder import retype
 from scaleio_cinder import stats
 from scaleio_cinder import volumes
 from scaleio_client import client as client_mod
+from scaleio_client import exceptions as sio
 
 LOG = logging.getLogger(__name__)
 MIN_API_VERSION = '2.0'
@@ -99,14 +100,19 @@ class ScaleIODriver(driver.VolumeDriver):
                      'later' % (version, MIN_API_VERSION))
         self.backend.check_pools()
         for backend_id, target in self.replication.targets.items():
-            with gateway_errors('Connecting to replication target %s (%s)'
-                                % (backend_id, target.config.base_url)):
-                if target.version < replication.MIN_API_VERSION:
-                    raise exception.VolumeBackendAPIException(
-                        data='replication target %s speaks API %s; '
-                             'replication needs %s on both systems'
-                        % (backend_id, target.version,
-                           replication.MIN_API_VERSION))
+            try:
+                target_version = target.version
+            except sio.ScaleIOError as e:
+                # A target down must not keep the backend from serving.
+                LOG.warning('Replication target %s (%s) does not answer: '
+                            '%s', backend_id, target.config.base_url, e)
+                continue
+            if target_version < replication.MIN_API_VERSION:
+                raise exception.VolumeBackendAPIException(
+                    data='replication target %s speaks API %s; replication '
+                         'needs %s on both systems'
+                    % (backend_id, target_version,
+                       replication.MIN_API_VERSION))
         if self.replication.enabled and version < replication.MIN_API_VERSION:
             raise exception.VolumeBackendAPIException(
                 data='the gateway speaks API %s; replication needs %s'

@@ -40,7 +40,8 @@ class ReplicationTestCase(support.DriverTestCase):
                 tls=True, topology=topology.peer_default(
                     hosts_dir=self.sim.hosts_dir))).sim
             self.sim.peer_with(self.peer)
-        overrides.setdefault('replication_device', [self.device()])
+        if 'replication_device' not in overrides:
+            overrides['replication_device'] = [self.device()]
         return super().make_driver(group, pools, setup, **overrides)
 
     def device(self, **extra):
@@ -446,3 +447,17 @@ class TestGroupReplication(ReplicationTestCase):
         group.create()
         self.assertRaises(NotImplementedError, self.driver.enable_replication,
                           self.context, group, [])
+
+
+class TestTargetDown(ReplicationTestCase):
+
+    def test_the_backend_starts_while_its_target_is_down(self):
+        device = self.device()
+        self.peer.stop()
+        driver = self.make_driver('started', 'pd1:sp1',
+                                  scaleio_rest_retries=0,
+                                  replication_device=[device])
+        volume = self.volume(8, create=False)
+        volume.host = 'cinder-volume@started#pd1:sp1'
+        volume.update(driver.create_volume(volume))
+        self.assertEqual(volume.provider_id, self.array_volume(volume).id)
