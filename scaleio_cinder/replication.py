@@ -22,6 +22,7 @@ the backend to the target and back.
 
 import collections
 import contextlib
+import os
 import threading
 import uuid
 
@@ -115,6 +116,11 @@ def target_configs(configuration, primary):
                       'for failback)' % backend_id)
         verify = _truthy(_first(device, VERIFY_KEYS, 'true'))
         ca_bundle = _first(device, CA_KEYS)
+        if verify and ca_bundle and not os.access(ca_bundle, os.R_OK):
+            raise exception.InvalidConfigurationValue(
+                option='replication_device',
+                value='%s: %s (no readable CA bundle there)'
+                % (backend_id, ca_bundle))
         try:
             host, port = config_mod.parse_address(
                 device['san_ip'], int(_first(device, PORT_KEYS, 443)))

@@ -8,6 +8,7 @@ and attaches map there; a failback brings the data home.
 """
 
 import os
+import socket
 
 from cinder import context as cinder_context
 from cinder import exception
@@ -255,6 +256,14 @@ class TestConfiguration(ReplicationTestCase):
         self.assertIn(SITE_B, str(error))
         self.assertIn('san_password', str(error))
 
+    def test_a_missing_ca_file_is_refused_by_name(self):
+        error = self.assertRaises(
+            exception.InvalidConfigurationValue, self.make_driver, 'noca',
+            'pd1:sp1', replication_device=[self.device(
+                scaleio_ca_bundle='/nonexistent/site-b-ca.pem')])
+        self.assertIn('replication_device', str(error))
+        self.assertIn('/nonexistent/site-b-ca.pem', str(error))
+
     def test_the_in_tree_keys_configure_a_device(self):
         device = self.device()
         del device['scaleio_rest_server_port'], device['scaleio_ca_bundle']
@@ -452,11 +461,13 @@ class TestGroupReplication(ReplicationTestCase):
 class TestTargetDown(ReplicationTestCase):
 
     def test_the_backend_starts_while_its_target_is_down(self):
-        device = self.device()
-        self.peer.stop()
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            nobody = s.getsockname()[1]     # nothing listens there
         driver = self.make_driver('started', 'pd1:sp1',
                                   scaleio_rest_retries=0,
-                                  replication_device=[device])
+                                  replication_device=[self.device(
+                                      scaleio_rest_server_port=str(nobody))])
         volume = self.volume(8, create=False)
         volume.host = 'cinder-volume@started#pd1:sp1'
         volume.update(driver.create_volume(volume))
