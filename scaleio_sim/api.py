@@ -69,10 +69,18 @@ ROUTES = routing.Map([
     routing.Rule('/api/instances/<any(%s):object_type>::<object_id>/'
                  'relationships/<child>' % OBJECT_TYPES,
                  endpoint='relationship', methods=['GET']),
-    routing.Rule('/api/instances/System/action/snapshotVolumes',
+    routing.Rule('/api/instances/System/action/<any(snapshotVolumes, '
+                 'createSnapshot, createThinClone):call>',
                  endpoint='snapshot_volumes', methods=['POST']),
-    routing.Rule('/api/instances/System::<system_id>/action/snapshotVolumes',
+    routing.Rule('/api/instances/System::<system_id>/action/<any('
+                 'snapshotVolumes, createSnapshot, createThinClone):call>',
                  endpoint='snapshot_volumes', methods=['POST']),
+    # PowerFlex 5: capacity metrics of erasure-coded pools.
+    routing.Rule('/dtapi/rest/v1/metrics/query', endpoint='metrics',
+                 methods=['POST']),
+    # PowerFlex 4.x/5.x management (PFMP) login: a Bearer token.
+    routing.Rule('/rest/auth/login', endpoint='pfmp_login',
+                 methods=['POST']),
     routing.Rule('/api/instances/Volume::<object_id>/action/<verb>',
                  endpoint='volume_action', methods=['POST']),
     routing.Rule('/api/types/ReplicationConsistencyGroup/instances',
@@ -131,6 +139,12 @@ class GatewayApi:
         except (exceptions.NotFound, routing.RequestRedirect):
             raise not_found_route(path)
         endpoint, args = found
+        newer = {'metrics': (5,), 'pfmp_login': (4,)}
+        if args.get('call', 'snapshotVolumes') != 'snapshotVolumes':
+            newer['snapshot_volumes'] = (5,)
+        if (endpoint in newer
+                and not self.mdm.profile.at_least(*newer[endpoint])):
+            raise not_found_route(path)
         # Before 3.5 a gateway has no replication objects at all.
         if ((endpoint in REPLICATION_CHANGES
              or args.get('object_type') in REPLICATION_TYPES)
@@ -270,11 +284,22 @@ class GatewayApi:
         args = bodies.create_volume(body, self.mdm.profile)
         return {'id': self.mdm.create_volume(**args)}
 
-    def do_snapshot_volumes(self, body, system_id=None):
+    def do_snapshot_volumes(self, body, call, system_id=None):
         if system_id is not None:
             self._system(system_id)
         args = bodies.snapshot_volumes(body, self.mdm.profile)
-        return self.mdm.snapshot_volumes(**args)
+        return self.mdm.snapshot_volumes(call=call, **args)
+
+    def do_metrics(self, body):
+        """The dtapi metrics of storage pools, in bytes."""
+        args = bodies.metrics_query(body)
+        resources = []
+        for pool in self.mdm.select('StoragePool', args['ids']):
+            metrics = self.mdm.pool_metrics(pool.id)
+            resources.append({'id': pool.id, 'metrics': [
+                {'name': name, 'values': [metrics[name]]}
+                for name in args['metrics']]})
+        return {'resources': resources}
 
     def do_volume_action(self, object_id, verb, body):
         read, method, since = bodies.VOLUME_ACTIONS.get(verb,

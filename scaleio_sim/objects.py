@@ -17,11 +17,15 @@ THICK = 'ThickProvisioned'
 SNAPSHOT = 'Snapshot'
 MEDIUM = 'MediumGranularity'
 FINE = 'FineGranularity'
+EC = 'EC'
 
 
-def round_up_kib(size_kib):
-    """Round a size up to the 8 GiB allocation unit, as the gateway does."""
-    return -(-size_kib // GRANULARITY_KIB) * GRANULARITY_KIB
+def round_up_kib(size_kib, granularity_kib=GRANULARITY_KIB):
+    """Round a size up to the allocation unit, as the gateway does.
+
+    Mirrored pools allocate 8 GiB units, erasure-coded ones whole GiB.
+    """
+    return -(-size_kib // granularity_kib) * granularity_kib
 
 
 def check_name(name):
@@ -79,6 +83,7 @@ class IdGenerator:
 class ProtectionDomain:
     id: str
     name: str
+    generation: str = 'Mirroring'       # or 'EC' (PowerFlex 5)
 
 
 @dataclasses.dataclass

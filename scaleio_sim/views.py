@@ -41,7 +41,7 @@ def system(mdm):
 
 
 def protection_domain(mdm, pd):
-    return {
+    body = {
         'id': pd.id,
         'name': pd.name,
         'systemId': mdm.system_id,
@@ -50,6 +50,9 @@ def protection_domain(mdm, pd):
                         ('Statistics', 'StoragePool'),
                         (('systemId', 'System', mdm.system_id),)),
     }
+    if mdm.profile.erasure_coding:
+        body['genType'] = pd.generation
+    return body
 
 
 def storage_pool(mdm, pool):
