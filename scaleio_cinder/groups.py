@@ -87,9 +87,10 @@ class Groups:
         what = 'group snapshot %s' % group_snapshot.id
         definitions = [(self.backend.array_id(s.volume),
                         names.id_to_name(s.id)) for s in snapshots]
+        call = self._one_call([s.volume for s in snapshots], False, what)
         with errors.gateway_errors('Creating %s of %d volumes'
                                    % (what, len(snapshots))):
-            created = self.gateway.snapshot_volumes(definitions)
+            created = self.gateway.snapshot_volumes(definitions, call)
         LOG.info('Created group snapshot %s: %d snapshots at one point in '
                  'time (array snapshot group %s).', group_snapshot.id,
                  len(snapshots), created.group_id)
@@ -147,9 +148,11 @@ class Groups:
                 for v, source_size in zip(volumes, source_sizes)]
         definitions = [(self.backend.array_id(source), names.id_to_name(v.id))
                        for v, source in zip(volumes, sources)]
+        call = self._one_call(volumes, True, 'group %s' % group.id)
         with errors.gateway_errors('Creating group %s from %s'
                                    % (group.id, what)):
-            new_ids = self.gateway.snapshot_volumes(definitions).volume_ids
+            new_ids = self.gateway.snapshot_volumes(definitions,
+                                                    call).volume_ids
             for new_id, (size, holds) in zip(new_ids, grow):
                 self.volumes.grow_to(new_id, size, holds)
         LOG.info('Created %d volumes of group %s from %s at one point in '
@@ -158,6 +161,21 @@ class Groups:
                 [{'id': v.id, 'status': fields.VolumeStatus.AVAILABLE,
                   'provider_id': new_id}
                  for v, new_id in zip(volumes, new_ids)])
+
+    def _one_call(self, volumes, clone, what):
+        """The one snapshot call for all of them.
+
+        Mirrored and erasure-coded pools take different calls, which one
+        point in time cannot mix.
+        """
+        calls = {self.backend.snapshot_call(self.backend.pool_of(v), clone)
+                 for v in volumes}
+        if len(calls) > 1:
+            raise exception.InvalidGroup(
+                reason='%s mixes volumes of mirrored and erasure-coded '
+                       'pools, which the array cannot snapshot at one '
+                       'point in time' % what)
+        return calls.pop()
 
     @staticmethod
     def _sources(volumes, sources, key):

@@ -70,8 +70,12 @@ def backend_stats(backend, gateway, driver_version, replication=None):
     thin_default = backend.option('san_thin_provision')
     with errors.gateway_errors('Reading pool statistics'):
         records = {label: backend.pool(label) for label in backend.pools}
+        ec = sorted(r.id for label, r in records.items()
+                    if backend.erasure_coded(label))
         capacities = gateway.pool_capacities(
-            sorted(r.id for r in records.values()))
+            sorted(r.id for r in records.values() if r.id not in ec))
+        # PowerFlex 5 erasure-coded pools: the dtapi metrics.
+        capacities.update(gateway.pool_metrics_capacities(ec))
     pools = [pool_stats(label, capacities[records[label].id],
                         records[label], thin_default, reserved, ratio,
                         system_id=backend.system_id)

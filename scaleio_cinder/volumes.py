@@ -49,7 +49,7 @@ class Volumes:
                 data='storage pool %s has zero padding off, so a new volume '
                      'could show other tenants\' old data; set '
                      'scaleio_allow_non_padded_volumes to allow it' % label)
-        place = specs.placement(kind, record.fine_granularity)
+        place = self.backend.placement(kind, label)
         if place.note:
             LOG.warning('Volume %s asks for %s provisioning, created thin '
                         'in %s: %s.', volume.id, kind, label, place.note)
@@ -132,10 +132,12 @@ class Volumes:
         """A new volume from an array volume or snapshot (same vTree)."""
         size = self.backend.array_size(volume.size, volume)
         holds = self.backend.array_size(source_size, volume)
+        call = self.backend.snapshot_call(self.backend.pool_of(volume),
+                                          clone=True)
         with errors.gateway_errors('Creating volume %s from %s'
                                    % (volume.id, what)):
             group = self.gateway.snapshot_volumes(
-                [(source_id, names.id_to_name(volume.id))])
+                [(source_id, names.id_to_name(volume.id))], call)
             new_id = group.volume_ids[0]
             self.grow_to(new_id, size, holds)
         return self._replicated(volume, new_id)
@@ -174,10 +176,12 @@ class Volumes:
 
     # --------------------------------------------------------- snapshots
     def create_snapshot(self, snapshot):
+        call = self.backend.snapshot_call(
+            self.backend.pool_of(snapshot.volume), clone=False)
         with errors.gateway_errors('Creating snapshot %s' % snapshot.id):
             group = self.gateway.snapshot_volumes(
                 [(self.backend.array_id(snapshot.volume),
-                  names.id_to_name(snapshot.id))])
+                  names.id_to_name(snapshot.id))], call)
         return {'provider_id': group.volume_ids[0]}
 
     def delete_snapshot(self, snapshot):

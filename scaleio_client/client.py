@@ -44,6 +44,10 @@ VOLUME_NOT_FOUND_CODES = (78, 79)
 REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
                 'WHOLE_VTREE')
 CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
+SNAPSHOT_CALLS = ('snapshotVolumes', 'createSnapshot', 'createThinClone')
+# PowerFlex 5's capacity metrics, outside /api.
+METRICS_PATH = '/dtapi/rest/v1/metrics/query'
+METRICS = ('physical_total', 'physical_free', 'logical_provisioned')
 
 
 class TtlCache:
@@ -403,28 +407,32 @@ class ScaleIOClient:
                   % volume_id, {'srcVolumeId': snapshot_id})
 
     # ---------------------------------------------------------- snapshots
-    def snapshot_volumes(self, definitions):
+    def snapshot_volumes(self, definitions, call='snapshotVolumes'):
         """Snapshot several volumes at one point in time.
 
         ``definitions`` is a list of ``(volume_id, snapshot_name)``; the
-        answer lists the new ids in the same order.
+        answer lists the new ids in the same order. ``call`` is
+        ``snapshotVolumes``, or on PowerFlex 5 erasure-coded pools
+        ``createSnapshot`` (snapshots) or ``createThinClone`` (volumes).
         """
+        if call not in SNAPSHOT_CALLS:
+            raise ValueError('call %r is not one of %s'
+                             % (call, ', '.join(SNAPSHOT_CALLS)))
         definitions = list(definitions)
         if not definitions:
             raise ValueError('nothing to snapshot')
         body = {'snapshotDefs': [{'volumeId': v, 'snapshotName': n}
                                  for v, n in definitions]}
+        path = '/instances/System/action/' + call
 
         def send():
-            answer = self._post('/instances/System/action/snapshotVolumes',
-                                body, shape='mapping')
+            answer = self._post(path, body, shape='mapping')
             ids = answer.get('volumeIdList')
             if (not isinstance(ids, list) or len(ids) != len(definitions)
                     or not all(isinstance(i, str) for i in ids)):
                 raise exceptions.ProtocolError(
                     'the answer lists %r, not %d new volume ids'
-                    % (ids, len(definitions)), 'POST',
-                    '/instances/System/action/snapshotVolumes', 200)
+                    % (ids, len(definitions)), 'POST', path, 200)
             return records.SnapshotGroup(tuple(answer['volumeIdList']),
                                          answer.get('snapshotGroupId'))
 
@@ -541,6 +549,34 @@ class ScaleIOClient:
                     'no statistics for pool %s in the answer' % pool_id)
             result[pool_id] = capacity.pool_capacity(pool_id, counters,
                                                      version)
+        return result
+
+    def pool_metrics_capacities(self, pool_ids):
+        """Capacity of PowerFlex 5 erasure-coded pools: {pool id: capacity}.
+
+        One dtapi metrics query for all of them.
+        """
+        pool_ids = list(pool_ids)
+        if not pool_ids:
+            return {}
+        answer = self._query(METRICS_PATH, {
+            'resource_type': 'storage_pool', 'ids': pool_ids,
+            'metrics': list(METRICS)}, 'mapping')
+        found = {}
+        for resource in answer.get('resources') or ():
+            values = {m.get('name'): (m.get('values') or [0])[0]
+                      for m in resource.get('metrics') or ()}
+            found[resource.get('id')] = values
+        if len(found) == 1 and len(pool_ids) == 1:
+            found = {pool_ids[0]: next(iter(found.values()))}
+        result = {}
+        for pool_id in pool_ids:
+            if pool_id not in found:
+                raise exceptions.ProtocolError(
+                    'no metrics for pool %s in the answer' % pool_id,
+                    'POST', METRICS_PATH, 200)
+            result[pool_id] = capacity.metrics_capacity(pool_id,
+                                                        found[pool_id])
         return result
 
     def _thin_allocated_property(self, pool_id):
