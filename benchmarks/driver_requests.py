@@ -10,7 +10,10 @@ simulator's counters give its requests: writes (POST actions that change
 the array) apart from reads (GETs, logins, POST queries that only read).
 A row is flagged when ours needs more requests of either kind.
 
-    .tox/py3/bin/python benchmarks/driver_requests.py
+    .tox/py3/bin/python benchmarks/driver_requests.py [--ec]
+
+``--ec``: a PowerFlex 5.0 simulator whose domain is erasure-coded (exact
+sizes, createSnapshot/createThinClone, dtapi metrics).
 """
 
 import os
@@ -19,7 +22,12 @@ import warnings
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # POST actions that only read.
-QUERIES = ('querySelectedStatistics', 'queryBySelectedIds', 'queryIdByKey')
+QUERIES = ('querySelectedStatistics', 'queryBySelectedIds', 'queryIdByKey',
+           '/metrics/query')
+EC_TOPOLOGY = {'protection_domains': [{
+    'name': 'pd1', 'generation': 'EC',
+    'storage_pools': [{'name': 'sp1'},
+                      {'name': 'sp2', 'data_layout': 'FineGranularity'}]}]}
 
 
 def split(requests):
@@ -147,7 +155,7 @@ def measure(case, what):
     return split(case.requests_since(before))
 
 
-def main():
+def main(ec=False):
     warnings.simplefilter('ignore')
     sys.path.insert(0, TOP)
     from tests.support import cinder as support
@@ -157,6 +165,9 @@ def main():
 
         timeout = 0
         SDC2_GUID = support.SDC2_GUID
+        simulator_options = ({'tls': True, 'api_version': '5.0',
+                              'topology': EC_TOPOLOGY} if ec
+                             else {'tls': True})
 
         def runTest(self):
             pass
@@ -190,13 +201,13 @@ def main():
             rows.append((name, counted['ours'], counted['in-tree']))
     finally:
         case.doCleanups()
-    print_table(rows)
+    print_table(rows, 'API 5.0, erasure-coded pools' if ec else 'API 3.5')
 
 
-def print_table(rows):
+def print_table(rows, where):
     print('Gateway requests per driver operation, ours and the in-tree '
-          'PowerFlexDriver (cinder 29) on one simulator (API 3.5); '
-          'w = writes, r = reads')
+          'PowerFlexDriver (cinder 29) on one simulator (%s); '
+          'w = writes, r = reads' % where)
     print('%-38s %8s %8s %10s %8s' % ('operation', 'ours w', 'ours r',
                                       'in-tree w', 'in-tree r'))
     flagged = 0
@@ -222,4 +233,4 @@ def print_table(rows):
 
 
 if __name__ == '__main__':
-    main()
+    main(ec='--ec' in sys.argv[1:])
