@@ -25,8 +25,10 @@ class Counter(testtools.StreamResult):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--lint-rc', type=int,
-                        help="exit status of flake8, counted as one check")
+    parser.add_argument('--check', action='append', default=[],
+                        metavar='NAME=RC',
+                        help="a check's exit status (flake8, the soak), "
+                             "counted as one test: passed if 0")
     parser.add_argument('--skipped-run', action='append', default=[],
                         metavar='NAME',
                         help="a test run that could not run here (it said "
@@ -52,9 +54,11 @@ def main():
         print('FAILED: %s' % test_id)
     print('tests: %d passed, %d failed, %d skipped'
           % (passed, failed, skipped))
-    if args.lint_rc is not None:
-        print('flake8: %s' % ('clean' if args.lint_rc == 0 else 'FAILED'))
-        if args.lint_rc == 0:
+    for check in args.check:
+        name, _, rc = check.partition('=')
+        ok = rc.strip() == '0'
+        print('%s: %s' % (name, 'passed' if ok else 'FAILED'))
+        if ok:
             passed += 1
         else:
             failed += 1
