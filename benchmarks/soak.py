@@ -547,8 +547,10 @@ class Soak:
                     for v in self.sim.mdm.volumes.values()}
 
     def reconcile(self):
-        """Compare the model with the array: lost, stale, duplicates,
-        corrupt (before the clean-up)."""
+        """Lost objects, stale mappings, duplicates and corrupt data.
+
+        Before the clean-up: the model against the array as it is.
+        """
         from scaleio_client import names
         array = self.array()
         by_name = collections.Counter(name for name, _ in array.values())
@@ -636,8 +638,10 @@ class Soak:
 
 
 class Environment:
-    """Cinder's pieces (a sqlite file database, config, coordination),
-    shared by every driver of the run."""
+    """Cinder's pieces for every driver of the run.
+
+    A sqlite file database, configuration, coordination, volume types.
+    """
 
     def __init__(self, workdir):
         from cinder import objects
@@ -686,8 +690,10 @@ class Environment:
                                       CONSISTENT)
 
     def make_group(self, group_type, host, volumes):
-        """A consistent group of these volumes (Cinder's create_group and
-        update_group: nothing for the array)."""
+        """A consistent group of these volumes.
+
+        Cinder's create_group and update_group: nothing for the array.
+        """
         from cinder import objects
         with self.db_lock:
             group = objects.Group(
@@ -1000,6 +1006,8 @@ def main(argv=None):
                     break
             return 2
     if args.check and any(bad(r) for r in results if r['label'] == 'ours'):
+        print('soak: seed %d (--seed %d repeats the choices; thread timing '
+              'may differ)' % (args.seed, args.seed), file=sys.stderr)
         if not args.verbose:
             for result in results:
                 for note in result['notes'][:20]:
