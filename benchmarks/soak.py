@@ -71,7 +71,10 @@ OPERATIONS = (
     ('extend', 8), ('attach', 12), ('detach', 11), ('revert', 5),
     ('delete_volume', 12), ('delete_snapshot', 11), ('group_snapshot', 3),
 )
-MAX_VOLUMES = 60
+# Population caps: the array's state (saved on every change) stays small.
+MAX_VOLUMES = 40
+MAX_SNAPSHOTS = 80
+MAX_SNAPSHOTS_PER_VOLUME = 4
 CLEANUP_ROUNDS = 6
 
 # Cinder statuses.
@@ -198,13 +201,16 @@ class Soak:
     def pick(self, rng):
         """Choose an operation and its targets; mark the targets busy."""
         with self.lock:
-            volumes = [o for o in self.objects.values()
-                       if o.kind == 'volume']
-            crowded = len(volumes) >= MAX_VOLUMES
+            kinds = collections.Counter(o.kind for o in self.objects.values())
+            crowded = kinds['volume'] >= MAX_VOLUMES
+            snapshots_crowded = kinds['snapshot'] >= MAX_SNAPSHOTS
             names, weights = zip(*OPERATIONS)
             for _ in range(20):
                 name = rng.choices(names, weights)[0]
                 if crowded and name in ('create', 'clone', 'from_snapshot'):
+                    continue
+                if snapshots_crowded and name in ('snapshot',
+                                                  'group_snapshot'):
                     continue
                 targets = getattr(self, '_targets_' + name)(rng)
                 if targets is not None:
@@ -216,18 +222,22 @@ class Soak:
     def _targets_create(self, rng):
         return []
 
-    def _targets_snapshot(self, rng):
+    def _targets_clone(self, rng):
         found = self._free('volume', USABLE)
         return [rng.choice(found)] if found else None
 
-    _targets_clone = _targets_snapshot
+    def _targets_snapshot(self, rng):
+        found = self._free(
+            'volume', USABLE,
+            lambda v: len(v.snapshots) < MAX_SNAPSHOTS_PER_VOLUME)
+        return [rng.choice(found)] if found else None
 
     def _targets_from_snapshot(self, rng):
         found = self._free('snapshot', ('available',),
                            lambda s: s.group is None or not s.group.busy)
         return [rng.choice(found)] if found else None
 
-    _targets_extend = _targets_snapshot
+    _targets_extend = _targets_clone
 
     def _targets_attach(self, rng):
         found = self._free('volume', ('available',))
@@ -272,7 +282,9 @@ class Soak:
         return [rng.choice(singles)] if singles else None
 
     def _targets_group_snapshot(self, rng):
-        found = self._free('volume', USABLE)
+        found = self._free(
+            'volume', USABLE,
+            lambda v: len(v.snapshots) < MAX_SNAPSHOTS_PER_VOLUME)
         if len(found) < 2:
             return None
         return rng.sample(found, min(len(found), rng.randint(2, 3)))
