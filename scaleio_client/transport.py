@@ -40,6 +40,7 @@ JSON_HEADERS = {'Content-Type': 'application/json',
 _ID_RE = re.compile(r'::[0-9a-fA-F]{16}')
 _NAME_RE = re.compile(r'(getBy(?:Name|Ip)::).*$')
 _insecure_warned = set()
+ROOT_PATHS = ('/dtapi/',)
 
 
 def endpoint_key(method, path):
@@ -263,7 +264,9 @@ class Transport:
 
     def _send(self, method, path, body, auth):
         base = self.url
-        url = base + path
+        # The few paths outside /api (PowerFlex 5's /dtapi) are absolute.
+        url = (base[:-len('/api')] if path.startswith(ROOT_PATHS)
+               else base) + path
         data = None if body is None else json.dumps(body)
         started = time.perf_counter()
         status = None
