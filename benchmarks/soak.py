@@ -829,6 +829,7 @@ def make_driver(env, which, sim, group, retries):
                             for p in [sim.port] + sim.extra_ports),
             scaleio_rest_retries=retries)
         return env.support.make_driver(env.context, group, options)
+    native_token_refresh()
     # The in-tree driver takes one san_ip: the first gateway.
     options = {
         'volume_backend_name': group, 'san_ip': '127.0.0.1',
@@ -839,6 +840,31 @@ def make_driver(env, which, sim, group, retries):
     }
     return env.support.make_driver(env.context, group, options,
                                    cls=powerflex.PowerFlexDriver)
+
+
+REFRESHERS = []
+
+
+def native_token_refresh():
+    """Run the in-tree driver's token refresh in a native thread.
+
+    In cinder-volume it is an eventlet green thread (log in now, then every
+    300 s; the driver never logs in again on a 401). Without eventlet's
+    monkey-patching a green thread runs only in the hub of the native
+    thread that happens to block in eventlet, and sleeps there for 300 s:
+    the soak's threads would hang. A native thread keeps the timing.
+    """
+    from cinder.volume.drivers.dell_emc.powerflex import rest_client
+
+    def start(client):
+        stop = threading.Event()
+        REFRESHERS.append(stop)
+
+        def loop():
+            while not stop.wait(client._refresh_token_periodically()):
+                pass
+        threading.Thread(target=loop, daemon=True).start()
+    rest_client.RestClient._start_token_refresh_thread = start
 
 
 def add_faults(sim, rate):
@@ -928,6 +954,8 @@ def soak(env, which, args, workdir):
         if driver is not None and getattr(driver, 'gateway', None):
             driver.gateway.close()
         sim.stop()
+        for stop in REFRESHERS:
+            stop.set()
     return result
 
 
