@@ -204,6 +204,10 @@ class Simulator:
                 os.path.join(self.state_dir, 'tls'), self.host)
             server.ssl_adapter = builtin.BuiltinSSLAdapter(cert, key)
         server.prepare()
+        # cheroot leaves SO_REUSEADDR off on a port it picked itself; the
+        # connections accepted then inherit that, and their TIME_WAIT
+        # would keep start_gateway() from listening on the port again.
+        server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         thread = threading.Thread(target=server.serve, name='scaleio-sim',
                                   daemon=True)
         thread.start()

@@ -2,9 +2,11 @@
 answers and moves to the next only when it does not answer."""
 
 import fixtures
+import requests
 
 from scaleio_client import exceptions
 from tests.functional.client import base
+from tests.support import common
 
 
 class TestMoreGateways(base.ClientTestCase):
@@ -45,6 +47,20 @@ class TestMoreGateways(base.ClientTestCase):
         self.create_volume('after')
         self.assertEqual(2, self.logins())
         self.assertEqual(self.sim.api_url, self.client.transport.url)
+
+    def test_a_gateway_that_served_comes_back_on_its_port(self):
+        # The gateway closes a "Connection: close" request's connection
+        # first, which leaves a TIME_WAIT on its port.
+        session = requests.Session()
+        session.trust_env = False
+        session.auth = common.ADMIN
+        url = 'http://127.0.0.1:%d/api/login' % self.sim.extra_ports[0]
+        for _ in range(3):
+            self.assertEqual(200, session.get(
+                url, headers={'Connection': 'close'}, timeout=10).status_code)
+        self.sim.stop_gateway(0)
+        self.sim.start_gateway(0)
+        self.assertEqual(200, session.get(url, timeout=10).status_code)
 
     def test_a_create_whose_gateway_died_is_not_made_twice(self):
         pool = self.pool_id()
