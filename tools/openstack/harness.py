@@ -55,6 +55,8 @@ def update_settings(lay, args):
         }
     if args.debug is not None:
         settings['debug'] = args.debug
+    if args.cinder_only is not None:
+        settings['cinder_only'] = args.cinder_only
     lay.write_settings(settings)
     return settings
 
@@ -83,7 +85,7 @@ def cmd_up(lay, args):
 
 def cmd_down(lay, args):
     if os.path.isdir(lay.run):
-        stack.down(procs.PidFiles(lay.run))
+        stack.down(procs.PidFiles(lay.run), lay)
     else:
         say('nothing to stop')
 
@@ -173,6 +175,12 @@ def parse_args(argv):
                     help='back to the simulator after --gateway')
     up.add_argument('--debug', action='store_true', default=None,
                     help='cinder debug logging')
+    up.add_argument('--cinder-only', action='store_true', default=None,
+                    help='Keystone and Cinder only: no Nova, Placement, '
+                         'Glance, Neutron/OVN, libvirt or cinder-backup '
+                         '(kept in settings.json; --cloud undoes it)')
+    up.add_argument('--cloud', dest='cinder_only', action='store_false',
+                    help='the whole cloud again after --cinder-only')
     sub.add_parser('down', help='stop what up started')
     st = sub.add_parser('status', help='what runs')
     st.add_argument('--memory', action='store_true',
