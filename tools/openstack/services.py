@@ -323,20 +323,23 @@ SERVICES = [
     # the APIs under uwsgi
     Service('placement', command=cloud.uwsgi(
         'placement', 'placement.wsgi.api:application'),
-        env=cloud.placement_env, ready=cloud.http_ready('placement'), port=18778, after=('mariadb', 'keystone'),
+        env=cloud.placement_env, ready=cloud.http_ready('placement'),
+        port=18778, after=('mariadb', 'keystone'),
         config=configs.placement, setup=cloud.placement_setup,
         log='placement.log', when=_cloud, databases=('placement',),
         user=_keystone_user('placement'),
         catalog=(('placement', 'placement', ''),)),
     Service('glance-api', command=cloud.uwsgi(
         'glance-api', 'glance.wsgi.api:application', chunked=True),
-        env=cloud.glance_env, ready=cloud.http_ready('glance-api'), port=9292, after=('mariadb', 'keystone'),
+        env=cloud.glance_env, ready=cloud.http_ready('glance-api'),
+        port=9292, after=('mariadb', 'keystone'),
         config=configs.glance, setup=cloud.glance_setup,
         log='glance-api.log', when=_cloud, databases=('glance',),
         user=_keystone_user('glance'), catalog=(('glance', 'image', ''),)),
     Service('neutron-api', command=cloud.uwsgi(
         'neutron-api', 'neutron.wsgi.api:application'),
-        env=cloud.neutron_env, ready=cloud.http_ready('neutron-api'), port=19696,
+        env=cloud.neutron_env, ready=cloud.http_ready('neutron-api'),
+        port=19696,
         after=('mariadb', 'keystone', 'rabbitmq', 'ovn-northd'),
         config=configs.neutron, setup=cloud.neutron_setup,
         log='neutron-api.log', when=_cloud, databases=('neutron',),
@@ -344,7 +347,8 @@ SERVICES = [
         catalog=(('neutron', 'network', ''),)),
     Service('nova-api', command=cloud.uwsgi(
         'nova-api', 'nova.wsgi.osapi_compute:application'),
-        env=cloud.nova_api_env, ready=cloud.http_ready('nova-api'), port=18774,
+        env=cloud.nova_api_env, ready=cloud.http_ready('nova-api'),
+        port=18774,
         after=('mariadb', 'keystone', 'rabbitmq'), config=configs.nova,
         setup=cloud.nova_setup, log='nova-api.log', when=_cloud,
         databases=('nova_api', 'nova', 'nova_cell0'),
