@@ -192,9 +192,10 @@ def _cinder_command(name):
         conf = ['--config-file', stack.layout.etc('cinder.conf')]
         if stack.cloud and name in SDC_HOST_SERVICES:
             # a simulated SDC host: stock os-brick through the stand-in
+            # (oslo.log would name its log after the script)
             return [stack.layout.bin('python'),
                     os.path.join(HERE, 'harness_sdc_standin.py'),
-                    name] + conf
+                    name] + conf + ['--log-file', name + '.log']
         return [stack.layout.bin(name)] + conf
     return command
 
