@@ -314,7 +314,7 @@ def compute_on_ready(stack):
     image = os.path.join(stack.layout.data(), 'boot-sector.img')
     if not os.path.exists(image):
         write_boot_image(image)
-    stack.once('cloud-objects', procs.run, [
+    stack.once('cloud-objects-2', procs.run, [
         stack.layout.bin('python'), os.path.join(HERE, 'cloud_setup.py'),
         stack.url('keystone') + '/v3', configs.ADMIN_PASSWORD, image,
         objects], stack.layout.log('cloud-setup.log'))

@@ -1,6 +1,7 @@
 """Create the cloud's flavors and boot image (run in the venv, once).
 
-Flavors ``harness.tiny`` (128 MiB) and ``harness.small`` (192 MiB), 1
+The volume type ``multiattach`` (``multiattach='<is> True'``), flavors
+``harness.tiny`` (128 MiB) and ``harness.small`` (192 MiB), 1
 vCPU, 1 GiB disk; the image ``harness-boot`` (raw, 1 MiB: a boot sector
 that prints SCALEIO-BFV-OK on the serial console) with the properties
 that put disks on virtio-scsi: the guest is no OS, and a virtio-blk
@@ -8,7 +9,8 @@ detach waits for a guest to acknowledge the unplug, which it never does;
 virtio-scsi detaches without the guest. Every object is looked up first.
 
 Usage: cloud_setup.py AUTH_URL ADMIN_PASSWORD IMAGE_FILE OUT_JSON; writes
-``{"flavor_ref", "flavor_ref_alt", "image_ref"}`` to OUT_JSON.
+``{"flavor_ref", "flavor_ref_alt", "image_ref",
+"volume_type_multiattach"}`` to OUT_JSON.
 """
 
 import json
@@ -18,6 +20,7 @@ import openstack
 
 FLAVORS = (('harness.tiny', 128), ('harness.small', 192))
 IMAGE = 'harness-boot'
+MULTIATTACH_TYPE = 'multiattach'
 PROPERTIES = {'hw_disk_bus': 'scsi', 'hw_scsi_model': 'virtio-scsi'}
 
 
@@ -43,8 +46,14 @@ def main(auth_url, admin_password, image_file, out):
             name=IMAGE, filename=image_file, disk_format='raw',
             container_format='bare', visibility='public', wait=True,
             **PROPERTIES)
+    # tempest's [volume] volume_type_multiattach
+    vtype = conn.block_storage.find_type(MULTIATTACH_TYPE)
+    if vtype is None:
+        vtype = conn.block_storage.create_type(
+            name=MULTIATTACH_TYPE,
+            extra_specs={'multiattach': '<is> True'})
     result = {'flavor_ref': flavors[0], 'flavor_ref_alt': flavors[1],
-              'image_ref': image.id}
+              'image_ref': image.id, 'volume_type_multiattach': vtype.name}
     with open(out, 'w') as f:
         json.dump(result, f)
     print('cloud: %s' % result)

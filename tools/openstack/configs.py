@@ -473,7 +473,9 @@ enabled_backends = fs:file
 # show_image_direct_url lets cinder know the image's store
 show_image_direct_url = True
 show_multiple_locations = False
-image_size_cap = 4294967296
+# a volume uploaded to an image is the whole device: the array's 8 GiB
+# allocation unit behind a 1 GiB Cinder volume
+image_size_cap = 17179869184
 
 [database]
 connection = ${db_url}/glance?charset=utf8mb4
