@@ -136,13 +136,38 @@ def virsh(*args, check=True, timeout=30):
                           capture_output=True, text=True, timeout=timeout)
 
 
+KVM = '/dev/kvm'
+
+
+def _kvm_saved(layout):
+    return os.path.join(layout.run, 'kvm-mode.json')
+
+
 def kvm_group(stack):
     """/dev/kvm to group kvm as udev would (libvirtd runs qemu as
     libvirt-qemu; else it probes qemu again on every define). Domains stay
-    type qemu (TCG)."""
-    if os.path.exists('/dev/kvm'):
-        subprocess.run(['chgrp', 'kvm', '/dev/kvm'], check=False)
-        os.chmod('/dev/kvm', 0o660)
+    type qemu (TCG). down puts back what it was."""
+    if not os.path.exists(KVM):
+        return
+    saved = _kvm_saved(stack.layout)
+    if not os.path.exists(saved):
+        st = os.stat(KVM)
+        with open(saved, 'w') as f:
+            json.dump({'mode': st.st_mode & 0o7777, 'gid': st.st_gid}, f)
+    subprocess.run(['chgrp', 'kvm', KVM], check=False)
+    os.chmod(KVM, 0o660)
+
+
+def kvm_restore(layout):
+    saved = _kvm_saved(layout)
+    try:
+        with open(saved) as f:
+            was = json.load(f)
+    except OSError:
+        return
+    os.chown(KVM, -1, was['gid'])
+    os.chmod(KVM, was['mode'])
+    os.unlink(saved)
 
 
 def libvirtd_command(stack):
@@ -157,16 +182,18 @@ def libvirtd_ready(stack):
     return virsh('version', timeout=10).returncode == 0
 
 
-def destroy_guests(layout):
-    """Nova's guests (instance-*) go with libvirtd: down stops them."""
+def before_libvirtd_stops(layout):
+    """Nova's guests (instance-*) go with libvirtd: down stops them
+    (qemu outlives libvirtd); /dev/kvm as it was."""
     try:
         names = virsh('list', '--all', '--name', check=False).stdout.split()
     except (OSError, subprocess.SubprocessError):
-        return
+        names = []
     for name in names:
         if name.startswith('instance-'):
             virsh('destroy', name, check=False)
             virsh('undefine', name, '--nvram', check=False)
+    kvm_restore(layout)
 
 
 # ---------------------------------------------------------- the services

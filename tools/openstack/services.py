@@ -320,7 +320,7 @@ SERVICES = [
                 '/run/libvirt/virtlogd-sock'), timeout=30),
     Service('libvirtd', command=cloud.libvirtd_command, after=('virtlogd',),
             setup=cloud.kvm_group, ready=cloud.libvirtd_ready, when=_cloud,
-            before_stop=cloud.destroy_guests, timeout=120),
+            before_stop=cloud.before_libvirtd_stops, timeout=120),
     # the APIs under uwsgi
     Service('placement', command=cloud.uwsgi(
         'placement', 'placement.wsgi.api:application'),
