@@ -144,9 +144,11 @@ def _kvm_saved(layout):
 
 
 def kvm_group(stack):
-    """/dev/kvm to group kvm as udev would (libvirtd runs qemu as
-    libvirt-qemu; else it probes qemu again on every define). Domains stay
-    type qemu (TCG). down puts back what it was."""
+    """/dev/kvm to group kvm as udev would; down puts it back.
+
+    libvirtd runs qemu as libvirt-qemu, and probes qemu again on every
+    define otherwise. Domains stay type qemu (TCG).
+    """
     if not os.path.exists(KVM):
         return
     saved = _kvm_saved(stack.layout)
@@ -183,8 +185,7 @@ def libvirtd_ready(stack):
 
 
 def before_libvirtd_stops(layout):
-    """Nova's guests (instance-*) go with libvirtd: down stops them
-    (qemu outlives libvirtd); /dev/kvm as it was."""
+    """Nova's guests go with libvirtd (qemu outlives it); /dev/kvm back."""
     try:
         names = virsh('list', '--all', '--name', check=False).stdout.split()
     except (OSError, subprocess.SubprocessError):
@@ -205,16 +206,16 @@ def uwsgi(name, module, threads=4, chunked=False):
         extra = (['--http-chunked-input', '--http-raw-body',
                   '--chunked-input-limit', '10485760',
                   '--http-auto-chunked'] if chunked else [])
-        return [lay.bin('uwsgi')] + extra + ['--http-socket',
-                '%s:%d' % (configs.HOST, stack.port(name)),
-                '--module', module, '--home', lay.venv,
-                '--master', '--processes', '1', '--threads', str(threads),
-                '--lazy-apps', '--die-on-term', '--need-app',
-                '--enable-threads', '--buffer-size', '65535',
-                # it closes each connection after the answer: tell clients
-                # (a POST on a closed pooled connection: reset by peer)
-                '--add-header', 'Connection: close',
-                '--disable-logging', '--log-4xx', '--log-5xx']
+        return [lay.bin('uwsgi')] + extra + [
+            '--http-socket', '%s:%d' % (configs.HOST, stack.port(name)),
+            '--module', module, '--home', lay.venv,
+            '--master', '--processes', '1', '--threads', str(threads),
+            '--lazy-apps', '--die-on-term', '--need-app',
+            '--enable-threads', '--buffer-size', '65535',
+            # it closes each connection after the answer: tell clients
+            # (a POST on a closed pooled connection: reset by peer)
+            '--add-header', 'Connection: close',
+            '--disable-logging', '--log-4xx', '--log-5xx']
     return command
 
 

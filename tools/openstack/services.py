@@ -263,9 +263,10 @@ def _nova(name, **kw):
 # still runs needs it.
 SERVICES = [
     Service('simulator', command=_simulator_command,
-        port=18443, setup=_forget_sim_ready, timeout=30,
-        ready=lambda stack: os.path.exists(stack.paths.sim_ready),
-        on_ready=_sim_ready, when=lambda settings: 'gateway' not in settings),
+            port=18443, setup=_forget_sim_ready, timeout=30,
+            ready=lambda stack: os.path.exists(stack.paths.sim_ready),
+            on_ready=_sim_ready,
+            when=lambda settings: 'gateway' not in settings),
     Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
         port=13306, config=configs.mariadb, setup=_mariadb_install_db,

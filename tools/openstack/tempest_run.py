@@ -245,7 +245,6 @@ ENCRYPTED_WHY = ('LUKS needs device-mapper (/dev/mapper/control, the dm-crypt '
                  'target), which this container does not have')
 
 
-
 class Failure(Exception):
     pass
 
