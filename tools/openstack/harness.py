@@ -90,11 +90,28 @@ def cmd_down(lay, args):
         say('nothing to stop')
 
 
+def _guests_rss():
+    """RSS KiB of Nova's guests (qemu detaches from libvirtd)."""
+    total = 0
+    for pid in procs.find_by_name('qemu-system-x86'):
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as f:
+                if b'guest=instance-' not in f.read():
+                    continue
+        except OSError:
+            continue
+        total += procs.rss_kib(pid)
+    return total
+
+
 def _stack_rss(pids):
-    """{service: RSS KiB of its process and descendants}."""
-    return {name: procs.tree_rss_kib(record['pid'])
-            for name, record in ((n, pids.running(n)) for n in pids.names())
-            if record}
+    """{service: RSS KiB of its process and descendants}, and the guests."""
+    rss = {name: procs.tree_rss_kib(record['pid'])
+           for name, record in ((n, pids.running(n)) for n in pids.names())
+           if record}
+    if 'libvirtd' in rss:
+        rss['guests (qemu)'] = _guests_rss()
+    return rss
 
 
 def cmd_status(lay, args):
@@ -112,6 +129,9 @@ def cmd_status(lay, args):
             rc = 1
         else:
             print('%-17s -' % name)
+    if 'guests (qemu)' in rss:
+        print('%-17s %-24s %7.0f MiB' % ('guests (qemu)', '',
+                                         rss['guests (qemu)'] / 1024.0))
     if args.memory:
         print('stack RSS now: %.0f MiB' % (sum(rss.values()) / 1024.0))
     if args.sample:
