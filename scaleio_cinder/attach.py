@@ -44,9 +44,10 @@ def attachments_on_host(volume, connector):
 class Attachments:
     """Map and unmap one backend's volumes and snapshots."""
 
-    def __init__(self, backend, gateway):
+    def __init__(self, backend, gateway, replication):
         self.backend = backend
         self.gateway = gateway
+        self.replication = replication
 
     def _sdc_id(self, guid, connector):
         try:
@@ -99,7 +100,8 @@ class Attachments:
                         self._undo_mapping(volume_id, sdc_id)
         return connection.connection_info(
             names.id_to_name(obj.id), volume_id, guid,
-            self.backend.config_group, iops, bandwidth, discard, size_gib)
+            self.backend.config_group, iops, bandwidth, discard, size_gib,
+            failed_over=self.replication.on_target(obj))
 
     def _undo_mapping(self, volume_id, sdc_id):
         try:

@@ -20,6 +20,7 @@ from scaleio_cinder import specs
 from scaleio_client import config as config_mod
 from scaleio_client import exceptions as sio
 from scaleio_client import names
+from scaleio_client import sizes
 
 LOG = logging.getLogger(__name__)
 MAX_OVER_SUBSCRIPTION_WARNING = 10.0
@@ -73,9 +74,16 @@ def gateway_config(configuration):
                   'with the CA that signed the gateway certificate)'
             % ca_bundle)
     try:
+        # san_ip may list several gateways of the system: host or
+        # host:port each (scaleio_rest_server_port by default), comma
+        # separated; the client moves on when one does not answer.
+        gateways = [config_mod.parse_address(
+            a, option('scaleio_rest_server_port'))
+            for a in option('san_ip').split(',')]
+        (host, port), more = gateways[0], gateways[1:]
         return config_mod.GatewayConfig(
-            host=option('san_ip'),
-            port=option('scaleio_rest_server_port'),
+            host=host, port=port,
+            more_hosts=tuple('[%s]:%d' % g for g in more),
             username=option('san_login'),
             password=option('san_password'),
             verify_tls=option('scaleio_verify_certificate'),
@@ -103,6 +111,7 @@ class Backend:
         self.over_subscription_ratio()
         self.system_id = None         # read at set-up (check_pools)
         self._pool_records = {}       # label -> StoragePool, keyed to its id
+        self._generations = {}        # label -> 'Mirroring' or 'EC'
         self._lock = threading.Lock()
 
     def option(self, name):
@@ -158,13 +167,11 @@ class Backend:
         with errors.gateway_errors('Reading protection domains'):
             domains = {d.id: d for d in
                        self.gateway.protection_domains(domain_ids)}
-            for label, record in sorted(records.items()):
-                domain = domains.get(record.protection_domain_id)
-                if domain is not None and domain.generation == 'EC':
-                    raise exception.InvalidConfigurationValue(
-                        option='scaleio_storage_pools',
-                        value='%s (erasure-coded PowerFlex 5 protection '
-                              'domains are not supported)' % label)
+            # PowerFlex 5: each domain mirrors or erasure-codes.
+            self._generations = {
+                label: getattr(domains.get(record.protection_domain_id),
+                               'generation', 'Mirroring')
+                for label, record in records.items()}
             found = {d.system_id for d in domains.values() if d.system_id}
             # It never changes: pools' location_info carries it.
             self.system_id = (found.pop() if len(found) == 1
@@ -228,7 +235,14 @@ class Backend:
             raise errors.spec_error(e, obj)
 
     def placement(self, kind, label):
-        return specs.placement(kind, self.pool(label).fine_granularity)
+        """How to create a volume of ``kind`` in a pool.
+
+        Erasure-coded pools take no compression method at all.
+        """
+        place = specs.placement(kind, self.pool(label).fine_granularity)
+        if self.erasure_coded(label):
+            place = dataclasses.replace(place, compression=None)
+        return place
 
     def limits(self, qos, size_gib, obj):
         """(iops, bandwidth KB/s) of back-end QoS ``qos`` at ``size_gib``."""
@@ -237,20 +251,30 @@ class Backend:
         except specs.SpecError as e:
             raise errors.spec_error(e, obj)
 
-    def volume_limits(self, volume, size_gib=None):
-        """The QoS limits a volume's type gives it (at ``size_gib``)."""
-        qos = specs.qos_specs(self.qos(volume), self.extra_specs(volume))
-        return self.limits(qos, volume.size if size_gib is None
-                           else size_gib, volume)
+    def array_size(self, size_gib, volume):
+        """The array size of a Cinder size in the volume's pool.
 
-    def array_size(self, size_gib, obj):
-        """The array size of a Cinder size: the one size rule."""
+        The one size rule: 8 GiB units, whole GiB in erasure-coded pools.
+        """
+        granularity = (1 if self.erasure_coded(self.pool_of(volume))
+                       else sizes.GRANULARITY_GIB)
         try:
             return specs.array_size(
-                size_gib, self.option('scaleio_round_volume_capacity'))
+                size_gib, self.option('scaleio_round_volume_capacity'),
+                granularity)
         except specs.SpecError as e:
             raise exception.InvalidInput(reason='%s %s: %s' % (
-                type(obj).__name__.lower(), obj.id, e))
+                type(volume).__name__.lower(), volume.id, e))
+
+    def erasure_coded(self, label):
+        """Whether a pool is in a PowerFlex 5 erasure-coded domain."""
+        return self._generations.get(label) == 'EC'
+
+    def snapshot_call(self, label, clone):
+        """The gateway call that snapshots (or clones) in a pool."""
+        if not self.erasure_coded(label):
+            return 'snapshotVolumes'
+        return 'createThinClone' if clone else 'createSnapshot'
 
     # -------------------------------------------------------- array ids
     def provider_id(self, obj):

@@ -19,7 +19,7 @@ DRIVER_VOLUME_TYPE = 'scaleio'
 
 def connection_info(volume_name, volume_id, sdc_guid, config_group,
                     iops=None, bandwidth_kbps=None, discard=False,
-                    size_gib=None):
+                    size_gib=None, failed_over=False):
     data = {
         'scaleIO_volname': volume_name,
         'scaleIO_volume_id': volume_id,
@@ -28,7 +28,7 @@ def connection_info(volume_name, volume_id, sdc_guid, config_group,
         'bandwidthLimit': (None if bandwidth_kbps is None
                            else str(bandwidth_kbps)),
         'config_group': config_group,
-        'failed_over': False,
+        'failed_over': failed_over,
         'discard': discard,
     }
     if size_gib is not None:

@@ -15,6 +15,8 @@ client:
 * ``attach.Attachments``: map and unmap to the connector's SDC, QoS;
 * ``manage.Manage``, ``migration.Migration``, ``groups.Groups``,
   ``retype.Retype``: what their names say;
+* ``replication.Replication``: replicated volumes, failover, failback
+  (every part works through ``replication.ActiveGateway``);
 * ``stats.backend_stats``: the scheduler's view.
 """
 
@@ -32,10 +34,12 @@ from scaleio_cinder import groups
 from scaleio_cinder import manage
 from scaleio_cinder import migration
 from scaleio_cinder import options
+from scaleio_cinder import replication
 from scaleio_cinder import retype
 from scaleio_cinder import stats
 from scaleio_cinder import volumes
 from scaleio_client import client as client_mod
+from scaleio_client import exceptions as sio
 
 LOG = logging.getLogger(__name__)
 MIN_API_VERSION = '2.0'
@@ -53,6 +57,8 @@ class ScaleIODriver(driver.VolumeDriver):
         super().__init__(*args, **kwargs)
         self.configuration.append_config_values(san.san_opts)
         self.configuration.append_config_values(options.scaleio_opts)
+        # Set when cinder-volume starts on a backend it failed over.
+        self.active_backend_id = kwargs.get('active_backend_id')
         self.gateway = None
         self.backend = None
 
@@ -63,16 +69,26 @@ class ScaleIODriver(driver.VolumeDriver):
     # ------------------------------------------------------------ set-up
     def do_setup(self, context):
         conf = self.configuration
-        gateway = client_mod.ScaleIOClient(backend_mod.gateway_config(conf))
+        primary = client_mod.ScaleIOClient(backend_mod.gateway_config(conf))
+        # Every part works through the active gateway: the primary, or
+        # the replication target the backend failed over to.
+        gateway = replication.ActiveGateway(primary)
         self.gateway = gateway
         self.backend = backend_mod.Backend(conf, gateway,
                                            type(self).__name__)
-        self.volumes = volumes.Volumes(self.backend, gateway)
-        self.attachments = attach.Attachments(self.backend, gateway)
+        self.replication = replication.Replication(
+            self.backend, gateway, primary,
+            replication.make_targets(conf, primary.config),
+            self.active_backend_id)
+        self.volumes = volumes.Volumes(self.backend, gateway,
+                                       self.replication)
+        self.attachments = attach.Attachments(self.backend, gateway,
+                                              self.replication)
         self.manage = manage.Manage(self.backend, gateway)
         self.migration = migration.Migration(self.backend, gateway)
         self.groups = groups.Groups(self.backend, gateway, self.volumes)
-        self.retyping = retype.Retype(self.backend, gateway)
+        self.retyping = retype.Retype(self.backend, gateway,
+                                      self.replication)
 
     def check_for_setup_error(self):
         with gateway_errors('Connecting to the ScaleIO gateway %s'
@@ -83,38 +99,68 @@ class ScaleIODriver(driver.VolumeDriver):
                 data='the gateway speaks API %s; this driver needs %s or '
                      'later' % (version, MIN_API_VERSION))
         self.backend.check_pools()
+        for backend_id, target in self.replication.targets.items():
+            try:
+                target_version = target.version
+            except sio.ScaleIOError as e:
+                # A target down must not keep the backend from serving.
+                LOG.warning('Replication target %s (%s) does not answer: '
+                            '%s', backend_id, target.config.base_url, e)
+                continue
+            if target_version < replication.MIN_API_VERSION:
+                raise exception.VolumeBackendAPIException(
+                    data='replication target %s speaks API %s; replication '
+                         'needs %s on both systems'
+                    % (backend_id, target_version,
+                       replication.MIN_API_VERSION))
+        if self.replication.enabled and version < replication.MIN_API_VERSION:
+            raise exception.VolumeBackendAPIException(
+                data='the gateway speaks API %s; replication needs %s'
+                % (version, replication.MIN_API_VERSION))
         LOG.info('ScaleIO backend ready: gateway %s, API %s, pools %s',
                  self.gateway.config.base_url, version,
                  ', '.join(sorted(self.backend.pools)))
 
     def _update_volume_stats(self):
         self._stats = stats.backend_stats(self.backend, self.gateway,
-                                          self.VERSION)
+                                          self.VERSION,
+                                          self.replication.stats())
 
     # ----------------------------------------------------------- volumes
     def create_volume(self, volume):
         return self.volumes.create_volume(volume)
 
+    def _serving(self, obj):
+        """Work for ``obj`` through the system that holds it now."""
+        return self.gateway.serving(self.replication.client_for(obj))
+
     def delete_volume(self, volume):
-        return self.volumes.delete_volume(volume)
+        with self._serving(volume):
+            return self.volumes.delete_volume(volume)
 
     def extend_volume(self, volume, new_size):
-        return self.volumes.extend_volume(volume, new_size)
+        with self._serving(volume):
+            return self.volumes.extend_volume(volume, new_size)
 
     def create_volume_from_snapshot(self, volume, snapshot):
-        return self.volumes.create_volume_from_snapshot(volume, snapshot)
+        with self._serving(snapshot):
+            return self.volumes.create_volume_from_snapshot(volume, snapshot)
 
     def create_cloned_volume(self, volume, src_vref):
-        return self.volumes.create_cloned_volume(volume, src_vref)
+        with self._serving(src_vref):
+            return self.volumes.create_cloned_volume(volume, src_vref)
 
     def revert_to_snapshot(self, context, volume, snapshot):
-        return self.volumes.revert_to_snapshot(volume, snapshot)
+        with self._serving(volume):
+            return self.volumes.revert_to_snapshot(volume, snapshot)
 
     def create_snapshot(self, snapshot):
-        return self.volumes.create_snapshot(snapshot)
+        with self._serving(snapshot):
+            return self.volumes.create_snapshot(snapshot)
 
     def delete_snapshot(self, snapshot):
-        return self.volumes.delete_snapshot(snapshot)
+        with self._serving(snapshot):
+            return self.volumes.delete_snapshot(snapshot)
 
     def backup_use_temp_snapshot(self):
         # Honour the operator's choice; a temporary snapshot is cheap here.
@@ -128,18 +174,22 @@ class ScaleIODriver(driver.VolumeDriver):
     # on a host never unmaps a volume that an attach there is mapping.
     @coordination.synchronized('scaleio-{volume.id}')
     def initialize_connection(self, volume, connector, **kwargs):
-        return self.attachments.initialize_connection(volume, connector)
+        with self._serving(volume):
+            return self.attachments.initialize_connection(volume, connector)
 
     @coordination.synchronized('scaleio-{volume.id}')
     def terminate_connection(self, volume, connector, **kwargs):
-        return self.attachments.terminate_connection(volume, connector)
+        with self._serving(volume):
+            return self.attachments.terminate_connection(volume, connector)
 
     def initialize_connection_snapshot(self, snapshot, connector, **kwargs):
-        return self.attachments.initialize_connection_snapshot(snapshot,
-                                                               connector)
+        with self._serving(snapshot):
+            return self.attachments.initialize_connection_snapshot(
+                snapshot, connector)
 
     def terminate_connection_snapshot(self, snapshot, connector, **kwargs):
-        self.attachments.detach(snapshot, connector)
+        with self._serving(snapshot):
+            self.attachments.detach(snapshot, connector)
 
     def create_export(self, context, volume, connector):
         pass
@@ -197,6 +247,31 @@ class ScaleIODriver(driver.VolumeDriver):
 
     def retype(self, ctxt, volume, new_type, diff, host):
         return self.retyping.retype(ctxt, volume, new_type, diff, host)
+
+    # ------------------------------------------------------- replication
+    def failover_host(self, context, volumes, secondary_id=None,
+                      groups=None):
+        active, updates, group_updates = self.replication.failover(
+            volumes, secondary_id, groups)
+        self.replication.failover_completed(active)
+        return active, updates, group_updates
+
+    def failover(self, context, volumes, secondary_id=None, groups=None):
+        return self.replication.failover(volumes, secondary_id, groups)
+
+    def failover_completed(self, context, active_backend_id=None):
+        self.replication.failover_completed(active_backend_id)
+
+    def enable_replication(self, context, group, volumes):
+        return self.replication.enable_group(group, volumes)
+
+    def disable_replication(self, context, group, volumes):
+        return self.replication.disable_group(group, volumes)
+
+    def failover_replication(self, context, group, volumes,
+                             secondary_backend_id=None):
+        return self.replication.failover_group(group, volumes,
+                                               secondary_backend_id)
 
     # ------------------------------------------------------------ groups
     def create_group(self, context, group):

@@ -25,6 +25,14 @@ def _consistent_only(group_or_snapshot):
         raise NotImplementedError()
 
 
+def _ours(group):
+    """Consistent-snapshot groups and replicated groups are ours."""
+    if not (volume_utils.is_group_a_cg_snapshot_type(group)
+            or volume_utils.is_group_a_type(
+                group, 'consistent_group_replication_enabled')):
+        raise NotImplementedError()
+
+
 class Groups:
     """create/delete/update_group, group snapshots, group from source.
 
@@ -38,19 +46,19 @@ class Groups:
 
     # ------------------------------------------------------------- groups
     def create_group(self, context, group):
-        _consistent_only(group)
+        _ours(group)
         LOG.info('Created consistent group %s (Cinder keeps its members).',
                  group.id)
         return {'status': fields.GroupStatus.AVAILABLE}
 
     def update_group(self, context, group, add_volumes=None,
                      remove_volumes=None):
-        _consistent_only(group)
+        _ours(group)
         return {'status': fields.GroupStatus.AVAILABLE}, None, None
 
     def delete_group(self, context, group, volumes):
         """Delete every member; one failure does not stop the others."""
-        _consistent_only(group)
+        _ours(group)
         group_update = {'status': fields.GroupStatus.DELETED}
         volume_updates = []
         for volume in volumes:
@@ -79,9 +87,10 @@ class Groups:
         what = 'group snapshot %s' % group_snapshot.id
         definitions = [(self.backend.array_id(s.volume),
                         names.id_to_name(s.id)) for s in snapshots]
+        call = self._one_call([s.volume for s in snapshots], False, what)
         with errors.gateway_errors('Creating %s of %d volumes'
                                    % (what, len(snapshots))):
-            created = self.gateway.snapshot_volumes(definitions)
+            created = self.gateway.snapshot_volumes(definitions, call)
         LOG.info('Created group snapshot %s: %d snapshots at one point in '
                  'time (array snapshot group %s).', group_snapshot.id,
                  len(snapshots), created.group_id)
@@ -139,9 +148,11 @@ class Groups:
                 for v, source_size in zip(volumes, source_sizes)]
         definitions = [(self.backend.array_id(source), names.id_to_name(v.id))
                        for v, source in zip(volumes, sources)]
+        call = self._one_call(volumes, True, 'group %s' % group.id)
         with errors.gateway_errors('Creating group %s from %s'
                                    % (group.id, what)):
-            new_ids = self.gateway.snapshot_volumes(definitions).volume_ids
+            new_ids = self.gateway.snapshot_volumes(definitions,
+                                                    call).volume_ids
             for new_id, (size, holds) in zip(new_ids, grow):
                 self.volumes.grow_to(new_id, size, holds)
         LOG.info('Created %d volumes of group %s from %s at one point in '
@@ -150,6 +161,21 @@ class Groups:
                 [{'id': v.id, 'status': fields.VolumeStatus.AVAILABLE,
                   'provider_id': new_id}
                  for v, new_id in zip(volumes, new_ids)])
+
+    def _one_call(self, volumes, clone, what):
+        """The one snapshot call for all of them.
+
+        Mirrored and erasure-coded pools take different calls, which one
+        point in time cannot mix.
+        """
+        calls = {self.backend.snapshot_call(self.backend.pool_of(v), clone)
+                 for v in volumes}
+        if len(calls) > 1:
+            raise exception.InvalidGroup(
+                reason='%s mixes volumes of mirrored and erasure-coded '
+                       'pools, which the array cannot snapshot at one '
+                       'point in time' % what)
+        return calls.pop()
 
     @staticmethod
     def _sources(volumes, sources, key):

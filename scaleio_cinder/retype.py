@@ -22,9 +22,10 @@ LOG = logging.getLogger(__name__)
 class Retype:
     """retype."""
 
-    def __init__(self, backend, gateway):
+    def __init__(self, backend, gateway, replication):
         self.backend = backend
         self.gateway = gateway
+        self.replication = replication
 
     def retype(self, ctxt, volume, new_type, diff, host):
         """(True, None) when the array volume already fits ``new_type``."""
@@ -51,12 +52,42 @@ class Retype:
                          record.volume_type, record.compression,
                          new_type.get('name'), kind)
                 return False, None
+            update = self._replication(volume, record.id, extra_specs,
+                                       new_type)
+            if update is False:
+                return False, None
             self.backend.set_limits(record.id, record.mapped_sdc_ids, iops,
                                     bandwidth)
         LOG.info('Retyped volume %s to %s in place (limits: %s IOPS, %s '
                  'KB/s on %d mapping(s)).', volume.id, new_type.get('name'),
                  iops or 'no', bandwidth or 'no', len(record.mappings))
-        return True, None
+        return True, update
+
+    def _replication(self, volume, volume_id, extra_specs, new_type):
+        """Pair or unpair the volume for the new type, on the array.
+
+        Returns a model update, None if nothing changes, or False when
+        Cinder must migrate instead.
+        """
+        replication = self.replication
+        had = replication.is_replicated(volume)
+        wants = replication.wants_replication(extra_specs)
+        if not had and not wants:
+            return None
+        if replication.failed_over:
+            LOG.info('Volume %s: the backend is failed over; its '
+                     'replication cannot change now.', volume.id)
+            return False
+        if had and wants and (replication.placement_of(volume)
+                              == replication.placement_of(
+                                  volume, extra_specs, new_type['id'])):
+            return None
+        if had:
+            replication.teardown(volume, volume_id)
+        if not wants:
+            return {'replication_status': 'disabled'}
+        return replication.setup(volume, volume_id, extra_specs,
+                                 new_type['id'])
 
     @staticmethod
     def _type_qos(ctxt, volume_type):

@@ -134,10 +134,12 @@ class ArraySize:
         return sizes.gib_to_kib(self.gib)
 
 
-def array_size(size_gib, round_capacity=True):
+def array_size(size_gib, round_capacity=True,
+               granularity_gib=sizes.GRANULARITY_GIB):
     """The ArraySize of a volume Cinder sizes at ``size_gib``.
 
-    The array allocates 8 GiB units. With rounding allowed (the default)
+    Mirrored pools allocate 8 GiB units (PowerFlex 5 erasure-coded ones
+    whole GiB: ``granularity_gib`` 1). With rounding allowed (the default)
     any size is accepted and the array keeps the next multiple; Cinder
     and its quota keep the requested size (the guest sees the device).
     """
@@ -146,9 +148,10 @@ def array_size(size_gib, round_capacity=True):
                         % (size_gib,))
     if size_gib < 1:
         raise SpecError('volume size %r GiB must be at least 1' % size_gib)
-    if not round_capacity and not sizes.is_granular(size_gib):
+    if not round_capacity and not sizes.is_granular(size_gib,
+                                                    granularity_gib):
         raise SpecError(
             'volume size %d GiB is not a multiple of %d GiB and '
             'scaleio_round_volume_capacity is off'
-            % (size_gib, sizes.GRANULARITY_GIB))
-    return ArraySize(sizes.round_up_gib(size_gib))
+            % (size_gib, granularity_gib))
+    return ArraySize(sizes.round_up_gib(size_gib, granularity_gib))

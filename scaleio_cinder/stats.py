@@ -59,20 +59,30 @@ def pool_stats(name, capacity, pool, thin_by_default, reserved_percentage,
     return stats
 
 
-def backend_stats(backend, gateway, driver_version):
-    """The backend's stats: every pool's capacity in one gateway query."""
+def backend_stats(backend, gateway, driver_version, replication=None):
+    """The backend's stats: every pool's capacity in one gateway query.
+
+    ``replication`` (replication_enabled, targets...) goes in every pool,
+    where the scheduler matches a replicated type's extra spec.
+    """
     ratio = backend.over_subscription_ratio()
     reserved = backend.option('reserved_percentage') or 0
     thin_default = backend.option('san_thin_provision')
     with errors.gateway_errors('Reading pool statistics'):
         records = {label: backend.pool(label) for label in backend.pools}
+        ec = sorted(r.id for label, r in records.items()
+                    if backend.erasure_coded(label))
         capacities = gateway.pool_capacities(
-            sorted(r.id for r in records.values()))
+            sorted(r.id for r in records.values() if r.id not in ec))
+        # PowerFlex 5 erasure-coded pools: the dtapi metrics.
+        capacities.update(gateway.pool_metrics_capacities(ec))
     pools = [pool_stats(label, capacities[records[label].id],
                         records[label], thin_default, reserved, ratio,
                         system_id=backend.system_id)
              for label in sorted(records)]
-    return {
+    for pool in pools:
+        pool.update(replication or {})
+    return dict(replication or {}, **{
         'volume_backend_name': backend.name,
         'vendor_name': 'Dell EMC',
         'driver_version': driver_version,
@@ -85,4 +95,4 @@ def backend_stats(backend, gateway, driver_version):
         'consistent_group_snapshot_enabled': True,
         'online_extend_support': True,
         'pools': pools,
-    }
+    })

@@ -8,22 +8,29 @@ grow (a volume resized behind Cinder's back).
 """
 
 from oslo_log import log as logging
+from oslo_utils import excutils
 
 from cinder import exception
 from cinder.volume import volume_utils
 from scaleio_cinder import errors
 from scaleio_cinder import specs
+from scaleio_client import exceptions as sio
 from scaleio_client import names
 
 LOG = logging.getLogger(__name__)
 
 
 class Volumes:
-    """Array volumes and snapshots of one backend."""
+    """Array volumes and snapshots of one backend.
 
-    def __init__(self, backend, gateway):
+    Volumes of replicated types are paired through ``replication`` as
+    they are made, and unpaired before they go.
+    """
+
+    def __init__(self, backend, gateway, replication):
         self.backend = backend
         self.gateway = gateway
+        self.replication = replication
 
     # ----------------------------------------------------------- volumes
     def create_volume(self, volume):
@@ -42,7 +49,7 @@ class Volumes:
                 data='storage pool %s has zero padding off, so a new volume '
                      'could show other tenants\' old data; set '
                      'scaleio_allow_non_padded_volumes to allow it' % label)
-        place = specs.placement(kind, record.fine_granularity)
+        place = self.backend.placement(kind, label)
         if place.note:
             LOG.warning('Volume %s asks for %s provisioning, created thin '
                         'in %s: %s.', volume.id, kind, label, place.note)
@@ -53,7 +60,27 @@ class Volumes:
                 protection_domain_id=record.protection_domain_id)
         LOG.info('Created volume %s (%s GiB, %d GiB on the array) as %s in '
                  '%s.', volume.id, volume.size, size.gib, volume_id, label)
-        return {'provider_id': volume_id}
+        return self._replicated(volume, volume_id)
+
+    def _replicated(self, volume, volume_id):
+        """The model update of a new volume, paired if its type says so.
+
+        If the pairing fails the new volume goes too: nothing half-made.
+        """
+        update = {'provider_id': volume_id}
+        if not self.replication.is_replicated(volume):
+            return update
+        try:
+            update.update(self.replication.setup(volume, volume_id))
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                try:
+                    self.gateway.delete_volume(volume_id)
+                except sio.ScaleIOError as e:
+                    LOG.warning('Could not remove volume %s (%s) whose '
+                                'replication failed: %s', volume.id,
+                                volume_id, e)
+        return update
 
     def delete_volume(self, volume):
         volume_id = self.backend.provider_id(volume)
@@ -61,6 +88,8 @@ class Volumes:
             LOG.info('Volume %s is not on the array; nothing to delete.',
                      volume.id)
             return
+        if self.replication.is_replicated(volume):
+            self.replication.teardown(volume, volume_id)
         with errors.gateway_errors('Deleting volume %s' % volume.id):
             if not self.gateway.delete_volume(volume_id):
                 LOG.info('Volume %s (%s) was already gone.', volume.id,
@@ -80,6 +109,9 @@ class Volumes:
                               self.backend.extra_specs(volume))
         per_gb = any(key.endswith('perGB') for key in qos)
         iops, bandwidth = self.backend.limits(qos, new_size, volume)
+        if new.gib > old.gib and self.replication.is_replicated(volume):
+            # The twin first: a pair's volumes keep one size.
+            self.replication.grow_twin(volume, volume_id, new)
         with errors.gateway_errors('Extending volume %s' % volume.id):
             self.grow_to(volume_id, new, old)
             if per_gb:
@@ -100,13 +132,15 @@ class Volumes:
         """A new volume from an array volume or snapshot (same vTree)."""
         size = self.backend.array_size(volume.size, volume)
         holds = self.backend.array_size(source_size, volume)
+        call = self.backend.snapshot_call(self.backend.pool_of(volume),
+                                          clone=True)
         with errors.gateway_errors('Creating volume %s from %s'
                                    % (volume.id, what)):
             group = self.gateway.snapshot_volumes(
-                [(source_id, names.id_to_name(volume.id))])
+                [(source_id, names.id_to_name(volume.id))], call)
             new_id = group.volume_ids[0]
             self.grow_to(new_id, size, holds)
-        return {'provider_id': new_id}
+        return self._replicated(volume, new_id)
 
     def create_volume_from_snapshot(self, volume, snapshot):
         return self._clone(volume, self.backend.array_id(snapshot),
@@ -142,10 +176,12 @@ class Volumes:
 
     # --------------------------------------------------------- snapshots
     def create_snapshot(self, snapshot):
+        call = self.backend.snapshot_call(
+            self.backend.pool_of(snapshot.volume), clone=False)
         with errors.gateway_errors('Creating snapshot %s' % snapshot.id):
             group = self.gateway.snapshot_volumes(
                 [(self.backend.array_id(snapshot.volume),
-                  names.id_to_name(snapshot.id))])
+                  names.id_to_name(snapshot.id))], call)
         return {'provider_id': group.volume_ids[0]}
 
     def delete_snapshot(self, snapshot):

@@ -42,3 +42,12 @@ def pool_capacity(pool_id, counters, version):
          + thin) // 2)
     return records.PoolCapacity(pool_id, total, free, provisioned,
                                 dict(counters))
+
+
+def metrics_capacity(pool_id, metrics):
+    """A PoolCapacity from PowerFlex 5's dtapi metrics (bytes)."""
+    def gib(name):
+        return int(metrics.get(name) or 0) // sizes.BYTES_PER_GIB
+    return records.PoolCapacity(pool_id, gib('physical_total'),
+                                gib('physical_free'),
+                                gib('logical_provisioned'), dict(metrics))

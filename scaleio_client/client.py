@@ -44,6 +44,10 @@ VOLUME_NOT_FOUND_CODES = (78, 79)
 REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
                 'WHOLE_VTREE')
 CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
+SNAPSHOT_CALLS = ('snapshotVolumes', 'createSnapshot', 'createThinClone')
+# PowerFlex 5's capacity metrics, outside /api.
+METRICS_PATH = '/dtapi/rest/v1/metrics/query'
+METRICS = ('physical_total', 'physical_free', 'logical_provisioned')
 
 
 class TtlCache:
@@ -403,28 +407,32 @@ class ScaleIOClient:
                   % volume_id, {'srcVolumeId': snapshot_id})
 
     # ---------------------------------------------------------- snapshots
-    def snapshot_volumes(self, definitions):
+    def snapshot_volumes(self, definitions, call='snapshotVolumes'):
         """Snapshot several volumes at one point in time.
 
         ``definitions`` is a list of ``(volume_id, snapshot_name)``; the
-        answer lists the new ids in the same order.
+        answer lists the new ids in the same order. ``call`` is
+        ``snapshotVolumes``, or on PowerFlex 5 erasure-coded pools
+        ``createSnapshot`` (snapshots) or ``createThinClone`` (volumes).
         """
+        if call not in SNAPSHOT_CALLS:
+            raise ValueError('call %r is not one of %s'
+                             % (call, ', '.join(SNAPSHOT_CALLS)))
         definitions = list(definitions)
         if not definitions:
             raise ValueError('nothing to snapshot')
         body = {'snapshotDefs': [{'volumeId': v, 'snapshotName': n}
                                  for v, n in definitions]}
+        path = '/instances/System/action/' + call
 
         def send():
-            answer = self._post('/instances/System/action/snapshotVolumes',
-                                body, shape='mapping')
+            answer = self._post(path, body, shape='mapping')
             ids = answer.get('volumeIdList')
             if (not isinstance(ids, list) or len(ids) != len(definitions)
                     or not all(isinstance(i, str) for i in ids)):
                 raise exceptions.ProtocolError(
                     'the answer lists %r, not %d new volume ids'
-                    % (ids, len(definitions)), 'POST',
-                    '/instances/System/action/snapshotVolumes', 200)
+                    % (ids, len(definitions)), 'POST', path, 200)
             return records.SnapshotGroup(tuple(answer['volumeIdList']),
                                          answer.get('snapshotGroupId'))
 
@@ -543,6 +551,34 @@ class ScaleIOClient:
                                                      version)
         return result
 
+    def pool_metrics_capacities(self, pool_ids):
+        """Capacity of PowerFlex 5 erasure-coded pools: {pool id: capacity}.
+
+        One dtapi metrics query for all of them.
+        """
+        pool_ids = list(pool_ids)
+        if not pool_ids:
+            return {}
+        answer = self._query(METRICS_PATH, {
+            'resource_type': 'storage_pool', 'ids': pool_ids,
+            'metrics': list(METRICS)}, 'mapping')
+        found = {}
+        for resource in answer.get('resources') or ():
+            values = {m.get('name'): (m.get('values') or [0])[0]
+                      for m in resource.get('metrics') or ()}
+            found[resource.get('id')] = values
+        if len(found) == 1 and len(pool_ids) == 1:
+            found = {pool_ids[0]: next(iter(found.values()))}
+        result = {}
+        for pool_id in pool_ids:
+            if pool_id not in found:
+                raise exceptions.ProtocolError(
+                    'no metrics for pool %s in the answer' % pool_id,
+                    'POST', METRICS_PATH, 200)
+            result[pool_id] = capacity.metrics_capacity(pool_id,
+                                                        found[pool_id])
+        return result
+
     def _thin_allocated_property(self, pool_id):
         """Which name this gateway gives thin allocation (2.x typo probe)."""
         if self._thin_allocated is None:
@@ -605,3 +641,109 @@ class ScaleIOClient:
         except exceptions.AlreadyInPool:
             return 'done'
         return 'started'
+
+    # ------------------------------------------------------- replication
+    def replication_group_id(self, name):
+        """The id of the RCG with this name, or None (cached)."""
+        key = ('rcg', name)
+        rcg_id = self.cache.get(key)
+        if rcg_id is None:
+            try:
+                rcg_id = self._query(
+                    '/types/ReplicationConsistencyGroup/instances/action/'
+                    'queryIdByKey', {'name': names.quote(name)}, 'id')
+            except exceptions.NotFound:
+                return None
+            if rcg_id:
+                self.cache.put(key, rcg_id)
+        return rcg_id or None
+
+    def replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            return records.ReplicationGroup.from_api(self._get(
+                '/instances/ReplicationConsistencyGroup::%s' % rcg_id,
+                'object'))
+
+    def create_replication_group(self, name, protection_domain_id,
+                                 remote_protection_domain_id,
+                                 destination_system_id, rpo_seconds=60):
+        """Create an RCG (and its twin on the peer); return its id."""
+        body = {'name': name, 'protectionDomainId': protection_domain_id,
+                'remoteProtectionDomainId': remote_protection_domain_id,
+                'destinationSystemId': destination_system_id,
+                'rpoInSeconds': str(int(rpo_seconds))}
+
+        def send():
+            return self._post('/types/ReplicationConsistencyGroup/instances',
+                              body, shape='object')['id']
+        return self._create_once(send, lambda: self.replication_group_id(
+            name), 'replication consistency group %s' % name)
+
+    def replication_pairs(self):
+        return [records.ReplicationPair.from_api(p) for p in self._get(
+            '/types/ReplicationPair/instances', 'objects')]
+
+    def replication_pair_of(self, volume_id):
+        """The pair whose local volume is ``volume_id``, or None."""
+        for pair in self.replication_pairs():
+            if pair.local_volume_id == volume_id:
+                return pair
+        return None
+
+    def create_replication_pair(self, rcg_id, source_volume_id,
+                                destination_volume_id, name=None,
+                                copy_type='OnlineCopy'):
+        """Pair a volume with one on the peer system; return the pair id."""
+        body = {'replicationConsistencyGroupId': rcg_id,
+                'sourceVolumeId': source_volume_id,
+                'destinationVolumeId': destination_volume_id,
+                'copyType': copy_type}
+        if name is not None:
+            body['name'] = name
+
+        def send():
+            with self._invalidating(rcg_id):
+                return self._post('/types/ReplicationPair/instances', body,
+                                  shape='object')['id']
+
+        def find():
+            pair = self.replication_pair_of(source_volume_id)
+            return pair.id if pair else None
+        return self._create_once(send, find, 'replication pair of volume %s'
+                                 % source_volume_id)
+
+    def remove_replication_pair(self, pair_id):
+        """Remove a pair; False if it was already gone."""
+        try:
+            self._act('/instances/ReplicationPair::%s/action/'
+                      'removeReplicationPair' % pair_id, {})
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def failover_replication_group(self, rcg_id):
+        """Make this (the destination) side of an RCG writable."""
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'failoverReplicationConsistencyGroup' % rcg_id, {})
+
+    def restore_replication_group(self, rcg_id):
+        """Bring a failed-over RCG's data home; the source is active again."""
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'restoreReplicationConsistencyGroup' % rcg_id, {})
+
+    def remove_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'removeReplicationConsistencyGroup' % rcg_id, {})
+
+    def pause_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'pauseReplicationConsistencyGroup' % rcg_id, {})
+
+    def resume_replication_group(self, rcg_id):
+        with self._invalidating(rcg_id):
+            self._act('/instances/ReplicationConsistencyGroup::%s/action/'
+                      'resumeReplicationConsistencyGroup' % rcg_id, {})

@@ -7,6 +7,32 @@ import urllib.parse
 DEFAULT_PORT = 443
 
 
+def parse_address(text, default_port):
+    """(host, port) of ``host``, ``host:port`` or ``[v6 address]:port``.
+
+    A bare IPv6 address (several colons, no brackets) takes the default
+    port.
+    """
+    text = (text or '').strip()
+    host, port = text, default_port
+    if text.startswith('['):
+        host, _, rest = text[1:].partition(']')
+        if rest:
+            if not rest.startswith(':'):
+                raise ValueError('%r is not [address]:port' % text)
+            port = rest[1:]
+    elif text.count(':') == 1:
+        host, port = text.split(':')
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise ValueError('the port in %r is not a number' % text)
+    if not host or not 0 < port < 65536:
+        raise ValueError('%r is not a gateway address (host or host:port)'
+                         % text)
+    return host, port
+
+
 @dataclasses.dataclass
 class GatewayConfig:
     """Connection settings; the password never appears in its repr."""
@@ -32,6 +58,10 @@ class GatewayConfig:
     token_idle_timeout: float = 300.0
     token_max_age: float = 4 * 3600.0
     pool_size: int = 32
+    # More gateways of the same system (``host`` or ``host:port``, the port
+    # defaulting to ``port``): the client moves to the next one when the
+    # one it uses does not answer.
+    more_hosts: typing.Tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.scheme not in ('http', 'https'):
@@ -47,11 +77,23 @@ class GatewayConfig:
         if self.retries < 0:
             raise ValueError('retries must not be negative, got %r'
                              % (self.retries,))
+        self.more_hosts = tuple(self.more_hosts)
+        for address in self.more_hosts:
+            parse_address(address, self.port)
+
+    def _url(self, host, port):
+        host = host if ':' not in host else '[%s]' % host
+        return '%s://%s:%d/api' % (self.scheme, host, int(port))
 
     @property
     def base_url(self):
-        host = self.host if ':' not in self.host else '[%s]' % self.host
-        return '%s://%s:%d/api' % (self.scheme, host, int(self.port))
+        return self._url(self.host, self.port)
+
+    @property
+    def base_urls(self):
+        """Every gateway's API URL, the first one first."""
+        return [self.base_url] + [
+            self._url(*parse_address(a, self.port)) for a in self.more_hosts]
 
     @property
     def verify(self):

@@ -165,6 +165,40 @@ class SnapshotGroup:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReplicationGroup:
+    """One side of a replication consistency group (RCG)."""
+
+    id: str
+    name: typing.Optional[str]
+    remote_id: typing.Optional[str]
+    failed_over: bool
+    raw: dict = dataclasses.field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d):
+        return cls(d['id'], d.get('name'), d.get('remoteId'),
+                   (d.get('failoverType') or 'None') != 'None', d)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplicationPair:
+    """One side of a replication pair: this system's volume and the peer's."""
+
+    id: str
+    remote_id: typing.Optional[str]
+    local_volume_id: str
+    remote_volume_id: str
+    group_id: typing.Optional[str]
+    raw: dict = dataclasses.field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d):
+        return cls(d['id'], d.get('remoteId'), d.get('localVolumeId'),
+                   d.get('remoteVolumeId'),
+                   d.get('replicationConsistencyGroupId'), d)
+
+
+@dataclasses.dataclass(frozen=True)
 class PoolCapacity:
     """A pool's capacity in whole GiB, as Cinder reports it."""
 

@@ -6,6 +6,7 @@ fine-granularity (mirrored) volumes in 8 GiB units, rounding up.
 """
 
 KIB_PER_GIB = 1024 * 1024
+BYTES_PER_GIB = 1024 * KIB_PER_GIB
 GRANULARITY_GIB = 8
 
 

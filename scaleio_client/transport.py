@@ -40,6 +40,7 @@ JSON_HEADERS = {'Content-Type': 'application/json',
 _ID_RE = re.compile(r'::[0-9a-fA-F]{16}')
 _NAME_RE = re.compile(r'(getBy(?:Name|Ip)::).*$')
 _insecure_warned = set()
+ROOT_PATHS = ('/dtapi/',)
 
 
 def endpoint_key(method, path):
@@ -109,8 +110,12 @@ class Transport:
         self.stats = RequestStats()
         self._lock = threading.Lock()
         self._token = None
+        self._token_url = None        # the gateway that issued the token
         self._token_issued = 0.0
         self._token_used = 0.0
+        self._urls = config.base_urls
+        self._current = 0             # index of the gateway in use
+        self._switch_lock = threading.Lock()
         if not config.verify_tls and config.base_url not in _insecure_warned:
             _insecure_warned.add(config.base_url)
             LOG.warning('TLS certificate verification is off for the '
@@ -119,8 +124,29 @@ class Transport:
                         config.base_url)
 
     # ------------------------------------------------------------- tokens
+    @property
+    def url(self):
+        """The API URL of the gateway in use."""
+        return self._urls[self._current]
+
+    def _switch(self, failed, reason):
+        """Move to the next gateway if ``failed`` is still the one in use.
+
+        Only for a gateway that does not answer (no connection, a reset,
+        a timeout); a gateway that answers, even with an error, is kept.
+        """
+        if len(self._urls) < 2:
+            return
+        with self._switch_lock:
+            if self.url != failed:
+                return              # another request already moved on
+            self._current = (self._current + 1) % len(self._urls)
+            LOG.warning('ScaleIO gateway %s does not answer (%s); using %s '
+                        'from now on.', failed, reason, self.url)
+
     def _login_locked(self):
         path = '/login'
+        url = self.url
         response = self._send('GET', path, None,
                               (self.config.username, self.config.password))
         if response.status_code in (401, 403):
@@ -134,13 +160,14 @@ class Transport:
                 response.status_code)
         now = self.clock()
         self._token, self._token_issued, self._token_used = token, now, now
+        self._token_url = url
         with self.stats.lock:
             self.stats.logins += 1
 
     def _token_for_request(self):
         with self._lock:
             now = self.clock()
-            if (self._token is None
+            if (self._token is None or self._token_url != self.url
                     or now - self._token_used >= self.config.token_idle_timeout
                     or now - self._token_issued >= self.config.token_max_age):
                 self._login_locked()
@@ -159,13 +186,13 @@ class Transport:
         """Give the token back to the gateway (best effort)."""
         with self._lock:
             token, self._token = self._token, None
-        if token:
+        # A token is only good at the gateway that issued it.
+        if token and self._token_url == self.url:
             try:
                 self._send('GET', '/logout', None,
                            (self.config.username, token))
             except exceptions.ScaleIOError as e:
-                LOG.debug('Logout from %s failed: %s', self.config.base_url,
-                          e)
+                LOG.debug('Logout from %s failed: %s', self.url, e)
 
     # ----------------------------------------------------------- requests
     def request(self, method, path, body=None, idempotent=None):
@@ -236,7 +263,10 @@ class Transport:
                     not in (None, 0, 401, 403))
 
     def _send(self, method, path, body, auth):
-        url = self.config.base_url + path
+        base = self.url
+        # The few paths outside /api (PowerFlex 5's /dtapi) are absolute.
+        url = (base[:-len('/api')] if path.startswith(ROOT_PATHS)
+               else base) + path
         data = None if body is None else json.dumps(body)
         started = time.perf_counter()
         status = None
@@ -254,13 +284,16 @@ class Transport:
                 'TLS failure talking to the gateway: %s' % _brief(e),
                 method, path)
         except requests.exceptions.ConnectTimeout as e:
+            self._switch(base, 'connecting timed out')
             raise _transport(exceptions.GatewayTimeout, 'connecting timed '
                              'out: %s' % _brief(e), method, path, sent=False)
         except requests.exceptions.Timeout as e:
+            self._switch(base, 'no answer in time')
             raise _transport(exceptions.GatewayTimeout, 'no answer within '
                              '%s s: %s' % (self.config.read_timeout,
                                            _brief(e)), method, path)
         except requests.exceptions.ConnectionError as e:
+            self._switch(base, 'connection failed')
             raise _transport(exceptions.TransportError, 'connection failed: '
                              '%s' % _brief(e), method, path,
                              sent=not _never_connected(e))

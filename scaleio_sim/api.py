@@ -13,14 +13,21 @@ from werkzeug import routing
 
 from scaleio_sim import bodies
 from scaleio_sim import errors
+from scaleio_sim import replication
 from scaleio_sim import views
 
 EMPTY = object()
 
-OBJECT_TYPES = 'System, ProtectionDomain, StoragePool, Volume, Sdc, VTree'
+REPLICATION_TYPES = ('PeerMdm', 'ReplicationConsistencyGroup',
+                     'ReplicationPair')
+OBJECT_TYPES = ('System, ProtectionDomain, StoragePool, Volume, Sdc, VTree, '
+                + ', '.join(REPLICATION_TYPES))
 SELECTABLE = 'ProtectionDomain, StoragePool, Volume, Sdc, VTree'
 STATISTICS = 'StoragePool, Volume, VTree'
-KEYED = 'Volume, ProtectionDomain, StoragePool'
+KEYED = 'Volume, ProtectionDomain, StoragePool, ReplicationConsistencyGroup'
+# They change two systems, under both their locks (see replication.py).
+REPLICATION_CHANGES = ('create_rcg', 'rcg_action', 'create_pair',
+                       'pair_action')
 
 RELATIONSHIPS = {
     'System': ('ProtectionDomain', 'Sdc', 'StoragePool', 'Volume'),
@@ -29,6 +36,9 @@ RELATIONSHIPS = {
     'Volume': ('Statistics',),
     'VTree': ('Volume', 'Statistics'),
     'Sdc': ('Volume',),
+    'PeerMdm': (),
+    'ReplicationConsistencyGroup': ('ReplicationPair',),
+    'ReplicationPair': (),
 }
 
 ROUTES = routing.Map([
@@ -59,12 +69,28 @@ ROUTES = routing.Map([
     routing.Rule('/api/instances/<any(%s):object_type>::<object_id>/'
                  'relationships/<child>' % OBJECT_TYPES,
                  endpoint='relationship', methods=['GET']),
-    routing.Rule('/api/instances/System/action/snapshotVolumes',
+    routing.Rule('/api/instances/System/action/<any(snapshotVolumes, '
+                 'createSnapshot, createThinClone):call>',
                  endpoint='snapshot_volumes', methods=['POST']),
-    routing.Rule('/api/instances/System::<system_id>/action/snapshotVolumes',
+    routing.Rule('/api/instances/System::<system_id>/action/<any('
+                 'snapshotVolumes, createSnapshot, createThinClone):call>',
                  endpoint='snapshot_volumes', methods=['POST']),
+    # PowerFlex 5: capacity metrics of erasure-coded pools.
+    routing.Rule('/dtapi/rest/v1/metrics/query', endpoint='metrics',
+                 methods=['POST']),
+    # PowerFlex 4.x/5.x management (PFMP) login: a Bearer token.
+    routing.Rule('/rest/auth/login', endpoint='pfmp_login',
+                 methods=['POST']),
     routing.Rule('/api/instances/Volume::<object_id>/action/<verb>',
                  endpoint='volume_action', methods=['POST']),
+    routing.Rule('/api/types/ReplicationConsistencyGroup/instances',
+                 endpoint='create_rcg', methods=['POST']),
+    routing.Rule('/api/instances/ReplicationConsistencyGroup::<object_id>/'
+                 'action/<verb>', endpoint='rcg_action', methods=['POST']),
+    routing.Rule('/api/types/ReplicationPair/instances',
+                 endpoint='create_pair', methods=['POST']),
+    routing.Rule('/api/instances/ReplicationPair::<object_id>/action/<verb>',
+                 endpoint='pair_action', methods=['POST']),
 ], strict_slashes=False, merge_slashes=False)
 
 
@@ -104,7 +130,7 @@ class GatewayApi:
     def match(self, method, path):
         """(endpoint, arguments) for a request, or a GatewayError."""
         try:
-            return self.routes.match(path, method)
+            found = self.routes.match(path, method)
         except exceptions.MethodNotAllowed as e:
             raise errors.GatewayError(
                 'Method %s is not allowed here; allowed: %s'
@@ -112,11 +138,26 @@ class GatewayApi:
                 errors.ILLEGAL_SYNTAX, 405)
         except (exceptions.NotFound, routing.RequestRedirect):
             raise not_found_route(path)
+        endpoint, args = found
+        newer = {'metrics': (5,), 'pfmp_login': (4,)}
+        if args.get('call', 'snapshotVolumes') != 'snapshotVolumes':
+            newer['snapshot_volumes'] = (5,)
+        if (endpoint in newer
+                and not self.mdm.profile.at_least(*newer[endpoint])):
+            raise not_found_route(path)
+        # Before 3.5 a gateway has no replication objects at all.
+        if ((endpoint in REPLICATION_CHANGES
+             or args.get('object_type') in REPLICATION_TYPES)
+                and not self.mdm.profile.at_least(3, 5)):
+            raise not_found_route(path)
+        return found
 
     def call(self, endpoint, args, request):
         handler = getattr(self, 'do_' + endpoint)
         if request.method == 'POST':
             args['body'] = parse_body(request)
+        if endpoint in REPLICATION_CHANGES:
+            return handler(**args)
         with self.mdm.lock:
             return handler(**args)
 
@@ -173,6 +214,9 @@ class GatewayApi:
             found = mdm.volumes_in(object_type, object_id)
         elif child == 'StoragePool':
             found = mdm.pools_of(object_id)
+        elif child == 'ReplicationPair':
+            rcg = mdm.get('ReplicationConsistencyGroup', object_id)
+            found = [p for p in mdm.pairs.values() if p.rcg_id == rcg.id]
         else:
             found = mdm.vtrees_of(object_id)
         return [self.render(child, o) for o in found]
@@ -190,6 +234,9 @@ class GatewayApi:
             raise errors.bad_request('name is required')
         if object_type == 'Volume':
             return self.mdm.volume_id_by_name(name)
+        if object_type == 'ReplicationConsistencyGroup':
+            # Cinder's driver URL-quotes the name inside the JSON.
+            return self.mdm.rcg_id_by_name(decode_name(name))
         if object_type == 'ProtectionDomain':
             return self.mdm.protection_domain_id_by_name(name)
         pd_id = body.get('protectionDomainId')
@@ -237,11 +284,22 @@ class GatewayApi:
         args = bodies.create_volume(body, self.mdm.profile)
         return {'id': self.mdm.create_volume(**args)}
 
-    def do_snapshot_volumes(self, body, system_id=None):
+    def do_snapshot_volumes(self, body, call, system_id=None):
         if system_id is not None:
             self._system(system_id)
         args = bodies.snapshot_volumes(body, self.mdm.profile)
-        return self.mdm.snapshot_volumes(**args)
+        return self.mdm.snapshot_volumes(call=call, **args)
+
+    def do_metrics(self, body):
+        """The dtapi metrics of storage pools, in bytes."""
+        args = bodies.metrics_query(body)
+        resources = []
+        for pool in self.mdm.select('StoragePool', args['ids']):
+            metrics = self.mdm.pool_metrics(pool.id)
+            resources.append({'id': pool.id, 'metrics': [
+                {'name': name, 'values': [metrics[name]]}
+                for name in args['metrics']]})
+        return {'resources': resources}
 
     def do_volume_action(self, object_id, verb, body):
         read, method, since = bodies.VOLUME_ACTIONS.get(verb,
@@ -257,4 +315,39 @@ class GatewayApi:
         self.mdm.get('Volume', object_id)
         args = read(body, self.mdm.profile)
         getattr(self.mdm, method)(object_id, **args)
+        return EMPTY
+
+    # ------------------------------------------------------- replication
+    def do_create_rcg(self, body):
+        return {'id': replication.create_rcg(
+            self.mdm, **bodies.create_rcg(body))}
+
+    def do_rcg_action(self, object_id, verb, body):
+        actions = {
+            'failoverReplicationConsistencyGroup': replication.failover,
+            'restoreReplicationConsistencyGroup': replication.restore,
+            'removeReplicationConsistencyGroup': replication.remove_rcg,
+            'pauseReplicationConsistencyGroup':
+                lambda mdm, rcg_id: replication.set_paused(mdm, rcg_id, True),
+            'resumeReplicationConsistencyGroup':
+                lambda mdm, rcg_id: replication.set_paused(mdm, rcg_id,
+                                                           False),
+        }
+        if verb not in actions:
+            raise errors.GatewayError(
+                'ReplicationConsistencyGroup has no action %s' % verb,
+                errors.ILLEGAL_SYNTAX, 404)
+        actions[verb](self.mdm, object_id)
+        return EMPTY
+
+    def do_create_pair(self, body):
+        return {'id': replication.create_pair(
+            self.mdm, **bodies.create_pair(body))}
+
+    def do_pair_action(self, object_id, verb, body):
+        if verb != 'removeReplicationPair':
+            raise errors.GatewayError(
+                'ReplicationPair has no action %s' % verb,
+                errors.ILLEGAL_SYNTAX, 404)
+        replication.remove_pair(self.mdm, object_id)
         return EMPTY

@@ -93,6 +93,8 @@ class SimulatorApp:
             endpoint, args = self.api.match(request.method, request.path)
             if endpoint == 'login':
                 return json_response(200, self.login(request))
+            if endpoint == 'pfmp_login':
+                return json_response(200, self.pfmp_login(request))
             token = self.authenticate(request)
             if endpoint == 'logout':
                 self.sim.tokens.revoke(token)
@@ -113,6 +115,16 @@ class SimulatorApp:
                                                 auth.password)):
             raise errors.unauthorized()
         return self.sim.tokens.issue(auth.username)
+
+    def pfmp_login(self, request):
+        """PFMP's login: JSON credentials in, a Bearer token out."""
+        body = api.parse_body(request)
+        if not self.sim.mdm.check_login(body.get('username'),
+                                        body.get('password')):
+            raise errors.unauthorized()
+        token = self.sim.tokens.issue(body['username'])
+        return {'access_token': token, 'token_type': 'Bearer',
+                'expires_in': int(self.sim.tokens.idle_timeout)}
 
     def authenticate(self, request):
         auth = request.authorization

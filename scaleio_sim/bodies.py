@@ -13,6 +13,7 @@ REMOVE_MODES = ('ONLY_ME', 'INCLUDING_DESCENDANTS', 'DESCENDANTS_ONLY',
                 'WHOLE_VTREE')
 CONVERSIONS = ('NoConversion', 'ThickToThin', 'ThinToThick')
 ACCESS_MODES = ('ReadWrite', 'ReadOnly', 'NoAccess')
+COPY_TYPES = ('OnlineCopy', 'OnlineNoCopy', 'OfflineCopy')
 
 
 def _string(body, key):
@@ -54,8 +55,9 @@ def create_volume(body, profile):
         'volume_type': _one_of(body, 'volumeType',
                                (objects.THIN, objects.THICK), objects.THICK,
                                'ThinProvisioned or ThickProvisioned'),
-        'compression': _one_of(body, 'compressionMethod', ('None', 'Normal'),
-                               'None', 'None or Normal'),
+        'compression': _one_of(body, 'compressionMethod',
+                               (None, 'None', 'Normal'), None,
+                               'None or Normal'),
         'name': body.get('name'),
         'protection_domain_id': body.get('protectionDomainId'),
     }
@@ -171,3 +173,42 @@ VOLUME_ACTIONS = {
     'addMappedHost': (add_mapped_sdc, 'add_mapped_sdc', (4,)),
     'removeMappedHost': (remove_mapped_sdc, 'remove_mapped_sdc', (4,)),
 }
+
+
+def create_rcg(body):
+    rpo = body.get('rpoInSeconds', 60)
+    return {
+        'name': _string(body, 'name'),
+        'protection_domain_id': _string(body, 'protectionDomainId'),
+        'remote_protection_domain_id': _string(body,
+                                               'remoteProtectionDomainId'),
+        'destination_system_id': _string(body, 'destinationSystemId'),
+        'rpo_seconds': objects.parse_int(rpo, 'rpoInSeconds'),
+    }
+
+
+def create_pair(body):
+    return {
+        'rcg_id': _string(body, 'replicationConsistencyGroupId'),
+        'source_volume_id': _string(body, 'sourceVolumeId'),
+        'destination_volume_id': _string(body, 'destinationVolumeId'),
+        'copy_type': _one_of(body, 'copyType', COPY_TYPES, 'OnlineCopy'),
+        'name': body.get('name'),
+    }
+
+
+METRICS = ('physical_total', 'physical_free', 'physical_used',
+           'logical_provisioned', 'logical_used')
+
+
+def metrics_query(body):
+    """``/dtapi/rest/v1/metrics/query``: pools and the metrics wanted."""
+    if body.get('resource_type') != 'storage_pool':
+        raise errors.bad_request('resource_type %r is not storage_pool'
+                                 % (body.get('resource_type'),))
+    metrics = body.get('metrics')
+    if (not isinstance(metrics, list) or not metrics
+            or any(m not in METRICS for m in metrics)):
+        raise errors.bad_request('metrics must be a non-empty list of %s'
+                                 % ', '.join(METRICS))
+    return {'ids': object_ids(body), 'metrics': metrics}

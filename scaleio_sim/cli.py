@@ -58,6 +58,19 @@ def parse_args(argv):
                         'thinCapacityAllocatedInKm, as some builds did')
     p.add_argument('--threads', type=int, default=16,
                    help='worker threads (default %(default)s)')
+    p.add_argument('--peer-port', type=int, metavar='PORT',
+                   help='also run a second system, this one\'s replication '
+                        'peer, on this port (0 picks a free one): the '
+                        'default peer system (id 5c1a0de4a7e10002, the same '
+                        'pools and hosts) or --peer-topology; its state is '
+                        'in <state-dir>/peer')
+    p.add_argument('--peer-topology', metavar='FILE',
+                   help='the peer system\'s topology')
+    p.add_argument('--replication-interval', type=float, default=0.0,
+                   metavar='SECONDS',
+                   help='copy replicated volumes to their peer every '
+                        'SECONDS (default 0: only on POST '
+                        '/sim/replication/sync)')
     p.add_argument('--ready-file', metavar='FILE',
                    help='once serving, write a JSON file with url, port, '
                         'api_url, ca_file, pid and state_dir')
@@ -65,12 +78,31 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def start_peer(args, sim):
+    """The second system of this process, peered with ``sim``."""
+    topology = (topology_mod.load(args.peer_topology) if args.peer_topology
+                else topology_mod.peer_default(
+                    sim.profile.fine_granularity, sim.hosts_dir))
+    peer = server.Simulator(
+        host=args.host, port=args.peer_port, api_version=args.api_version,
+        topology=topology,
+        state_dir=(os.path.join(args.state_dir, 'peer') if args.state_dir
+                   else None),
+        tls=args.tls, device_mode=args.device_mode,
+        token_idle_timeout=args.token_idle_timeout,
+        token_max_lifetime=args.token_max_lifetime,
+        thin_allocated_typo=args.thin_allocated_typo, threads=args.threads)
+    peer.start()
+    sim.peer_with(peer)
+    return peer
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-    sim = None
+    sim = peer = None
     try:
         topology = (topology_mod.load(args.topology) if args.topology
                     else None)
@@ -83,9 +115,12 @@ def main(argv=None):
             thin_allocated_typo=args.thin_allocated_typo,
             threads=args.threads, extra_ports=args.extra_port)
         sim.start()
+        if args.peer_port is not None:
+            peer = start_peer(args, sim)
     except (ValueError, OSError) as e:
-        if sim is not None:
-            sim.stop()
+        for s in (sim, peer):
+            if s is not None:
+                s.stop()
         print('scaleio-sim: %s' % e, file=sys.stderr)
         return 2
 
@@ -105,15 +140,25 @@ def main(argv=None):
         print('scaleio-sim: also port %d' % port, flush=True)
     if sim.ca_file:
         print('scaleio-sim: CA file %s' % sim.ca_file, flush=True)
+    if peer is not None:
+        info['peer'] = {'url': peer.url, 'api_url': peer.api_url,
+                        'port': peer.port, 'ca_file': peer.ca_file,
+                        'system_id': peer.mdm.system_id}
+        print('scaleio-sim: replication peer %s (system %s)'
+              % (peer.api_url, peer.mdm.system_id), flush=True)
     if args.ready_file:
         tmp = args.ready_file + '.new'
         with open(tmp, 'w') as f:
             json.dump(info, f)
         os.replace(tmp, args.ready_file)
+    interval = args.replication_interval if peer is not None else 0
     try:
-        while not done.wait(1):
-            pass
+        while not done.wait(interval or 1):
+            if interval:
+                sim.sync_replication()
     finally:
+        if peer is not None:
+            peer.stop()
         sim.stop()
         if args.ready_file and os.path.exists(args.ready_file):
             os.unlink(args.ready_file)

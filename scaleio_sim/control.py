@@ -16,6 +16,9 @@
     POST   /sim/sdcs                    add an SDC ({"name", "guid", ...})
     POST   /sim/sdcs/<id or guid>/rescan  show pending mappings
     POST   /sim/vtrees/<id>/pause       pause a migration ({"reason"})
+    GET    /sim/replication             the peer link: {"peer", "link"}
+    POST   /sim/replication/sync        copy replicated volumes now
+    POST   /sim/replication/link        cut or mend the link ({"up": bool})
 
 No authentication: the simulator is a test tool bound to loopback by
 default. Token values are never returned.
@@ -49,6 +52,12 @@ ROUTES = routing.Map([
     routing.Rule('/sim/sdcs/<sdc>/rescan', endpoint='rescan',
                  methods=['POST']),
     routing.Rule('/sim/vtrees/<vtree_id>/pause', endpoint='pause',
+                 methods=['POST']),
+    routing.Rule('/sim/replication', endpoint='replication',
+                 methods=['GET']),
+    routing.Rule('/sim/replication/sync', endpoint='sync',
+                 methods=['POST']),
+    routing.Rule('/sim/replication/link', endpoint='link',
                  methods=['POST']),
 ])
 
@@ -156,6 +165,24 @@ class ControlApi:
             raise ControlError(400, 'reason must be a non-empty string')
         self.sim.mdm.pause_migration(vtree_id, reason)
         return {}
+
+    def replication(self, request, body):
+        mdm = self.sim.mdm
+        return {'peer': mdm.peer.system_id if mdm.peer else None,
+                'link': 'up' if mdm.link_state and mdm.link_state.up
+                else 'down'}
+
+    def sync(self, request, body):
+        return {'copied': self.sim.sync_replication()}
+
+    def link(self, request, body):
+        up = body.get('up')
+        if not isinstance(up, bool):
+            raise ControlError(400, 'up must be true or false')
+        if self.sim.mdm.link_state is None:
+            raise ControlError(409, 'this system has no replication peer')
+        self.sim.mdm.link_state.up = up
+        return self.replication(request, body)
 
     def _sdc(self, key):
         mdm = self.sim.mdm

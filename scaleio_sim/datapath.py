@@ -157,6 +157,30 @@ class DataPlane:
                     self.loops[dst_id],
                     lambda fd: fcntl.ioctl(fd, BLKFLSBUF, 0))
 
+    def export(self, volume_id):
+        """The path of a volume's bytes, flushed (None: all zeros)."""
+        with self.lock:
+            if not os.path.exists(self.path(volume_id)):
+                return None
+            self._flush(volume_id)
+            return self.path(volume_id)
+
+    def replace(self, volume_id, source_path, size_kib):
+        """Give a volume the bytes at ``source_path`` (None: zeros).
+
+        Another system's volume, for replication: the file is copied, and
+        a loop device in front of it drops what it cached.
+        """
+        with self.lock:
+            with open(self.path(volume_id), 'wb') as dst:
+                if source_path is not None:
+                    copy_into(source_path, dst)
+                dst.truncate(size_kib * 1024)
+            if volume_id in self.loops:
+                _block_device_call(
+                    self.loops[volume_id],
+                    lambda fd: fcntl.ioctl(fd, BLKFLSBUF, 0))
+
     def resize(self, volume_id, size_kib):
         with self.lock:
             path = self.path(volume_id)

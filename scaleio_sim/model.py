@@ -60,6 +60,10 @@ class Mdm:
         self.store = None
         self.clock = clock
         self.migration_polls = topology['migration_polls']
+        # The replication peer (another Mdm in this process) and the link
+        # to it; see scaleio_sim.replication.
+        self.peer = None
+        self.link_state = None
         if state is not None:
             self._load_state(state)
         else:
@@ -79,10 +83,13 @@ class Mdm:
         self.sdcs = {}
         self.volumes = {}
         self.vtrees = {}
+        self.peer_mdms = {}
+        self.rcgs = {}
+        self.pairs = {}
         for pd in topology['protection_domains']:
             pd_id = pd.get('id') or self.ids.next('ProtectionDomain')
             self.protection_domains[pd_id] = objects.ProtectionDomain(
-                pd_id, pd['name'])
+                pd_id, pd['name'], pd.get('generation', 'Mirroring'))
             for pool in pd['storage_pools']:
                 pool_id = pool.get('id') or self.ids.next('StoragePool')
                 self.storage_pools[pool_id] = objects.StoragePool(
@@ -102,6 +109,13 @@ class Mdm:
         return sdc
 
     def _check_layouts(self):
+        if not self.profile.erasure_coding:
+            for pd in self.protection_domains.values():
+                if pd.generation == objects.EC:
+                    raise ValueError(
+                        'protection domain %s is erasure-coded, which API '
+                        'version %s does not have (it starts at 5.0)'
+                        % (pd.name, self.profile.version))
         if self.profile.fine_granularity:
             return
         for pool in self.storage_pools.values():
@@ -128,6 +142,9 @@ class Mdm:
             'Sdc': records(self.sdcs),
             'Volume': records(self.volumes),
             'VTree': records(self.vtrees),
+            'PeerMdm': records(self.peer_mdms),
+            'ReplicationConsistencyGroup': records(self.rcgs),
+            'ReplicationPair': records(self.pairs),
         }
 
     def reload(self, state):
@@ -147,12 +164,15 @@ class Mdm:
 
         def table(object_type):
             return {r['id']: objects.from_state(object_type, r)
-                    for r in state[object_type]}
+                    for r in state.get(object_type, ())}
         self.protection_domains = table('ProtectionDomain')
         self.storage_pools = table('StoragePool')
         self.sdcs = table('Sdc')
         self.volumes = table('Volume')
         self.vtrees = table('VTree')
+        self.peer_mdms = table('PeerMdm')
+        self.rcgs = table('ReplicationConsistencyGroup')
+        self.pairs = table('ReplicationPair')
 
     # ------------------------------------------------------------- lookups
     TABLES = {
@@ -161,6 +181,9 @@ class Mdm:
         'Sdc': 'sdcs',
         'Volume': 'volumes',
         'VTree': 'vtrees',
+        'PeerMdm': 'peer_mdms',
+        'ReplicationConsistencyGroup': 'rcgs',
+        'ReplicationPair': 'pairs',
     }
 
     def get(self, object_type, object_id):
@@ -185,6 +208,13 @@ class Mdm:
             if v.name == name:
                 return v.id
         raise errors.not_found('Volume', name)
+
+    @locked
+    def rcg_id_by_name(self, name):
+        for rcg in self.rcgs.values():
+            if rcg.name == name:
+                return rcg.id
+        raise errors.not_found('ReplicationConsistencyGroup', name)
 
     @locked
     def protection_domain_id_by_name(self, name):
@@ -246,6 +276,24 @@ class Mdm:
         return capacity.pool_counters_for_version(counters, self.profile)
 
     @locked
+    def pool_metrics(self, pool_id):
+        """A pool's PowerFlex 5 capacity metrics, in bytes."""
+        pool = self.get('StoragePool', pool_id)
+        counters = capacity.pool_counters(
+            pool, self.volumes_in('StoragePool', pool_id),
+            len(self.vtrees_of(pool_id)), self.dataplane.allocated_kib)
+        kib = 1024
+        used = counters['netCapacityInUseInKb']
+        free = counters['netUnusedCapacityInKb']
+        provisioned = sum(v.size_kib for v in self.volumes_in(
+            'StoragePool', pool_id) if not v.is_snapshot)
+        return {'physical_total': (used + free) * kib,
+                'physical_free': free * kib,
+                'physical_used': used * kib,
+                'logical_provisioned': provisioned * kib,
+                'logical_used': used * kib}
+
+    @locked
     def vtree_statistics(self, vtree_id):
         return capacity.vtree_counters(self.volumes_in('VTree', vtree_id),
                                        self.dataplane.allocated_kib)
@@ -283,7 +331,7 @@ class Mdm:
 
     @mutation
     def create_volume(self, storage_pool_id, size_kib, *,
-                      volume_type=objects.THICK, compression='None',
+                      volume_type=objects.THICK, compression=None,
                       name=None, protection_domain_id=None):
         pool = self.get('StoragePool', storage_pool_id)
         pd_id = protection_domain_id
@@ -295,8 +343,13 @@ class Mdm:
         if size_kib <= 0:
             raise errors.GatewayError('Volume size must be positive, got '
                                       '%d KiB' % size_kib, errors.INVALID_SIZE)
-        size_kib = objects.round_up_kib(size_kib)
-        if pool.data_layout == objects.FINE:
+        size_kib = self.round_up_kib(pool, size_kib)
+        if self.erasure_coded(pool):
+            if compression is not None:
+                raise errors.bad_request(
+                    'compressionMethod does not apply to erasure-coded '
+                    'storage pool %s' % pool.name)
+        elif pool.data_layout == objects.FINE:
             if volume_type == objects.THICK:
                 raise errors.GatewayError(
                     'Thick volumes cannot be created in fine-granularity '
@@ -316,15 +369,40 @@ class Mdm:
         self.volumes[volume_id] = objects.Volume(
             volume_id, name, size_kib, volume_type, pool.id, vtree.id,
             int(self.clock()),
-            compression if pool.data_layout == objects.FINE else 'None')
+            compression if pool.data_layout == objects.FINE
+            and compression else 'None')
         return volume_id
 
+    def erasure_coded(self, pool):
+        pd = self.protection_domains[pool.protection_domain_id]
+        return pd.generation == objects.EC
+
+    def round_up_kib(self, pool, size_kib):
+        """The size a pool allocates: 8 GiB units, whole GiB if EC."""
+        if self.erasure_coded(pool):
+            return objects.round_up_kib(size_kib, objects.KIB_PER_GIB)
+        return objects.round_up_kib(size_kib)
+
     @mutation
-    def snapshot_volumes(self, snapshots, access_mode='ReadWrite'):
-        """Snapshot ``(volume id, name or None)`` pairs as one group."""
+    def snapshot_volumes(self, snapshots, access_mode='ReadWrite',
+                         call='snapshotVolumes'):
+        """Snapshot ``(volume id, name or None)`` pairs as one group.
+
+        ``call`` is the gateway call: ``snapshotVolumes`` for mirrored
+        pools, ``createSnapshot`` or ``createThinClone`` (a writable thin
+        volume) for erasure-coded ones (PowerFlex 5).
+        """
         sources, names = [], []
         for volume_id, name in snapshots:
-            sources.append(self.get('Volume', volume_id))
+            source = self.get('Volume', volume_id)
+            ec = self.erasure_coded(self.storage_pools[source.storage_pool_id])
+            if ec != (call != 'snapshotVolumes'):
+                raise errors.GatewayError(
+                    'Volume %s is in %s storage pool: use %s' % (
+                        source.id, 'an erasure-coded' if ec else 'a mirrored',
+                        'createSnapshot or createThinClone' if ec
+                        else 'snapshotVolumes'), errors.INVALID_OPERATION)
+            sources.append(source)
             if name is not None:
                 self._check_new_name(name, taken=names)
             names.append(name)
@@ -350,9 +428,10 @@ class Mdm:
         for src, new_id in zip(sources, new_ids):
             self.dataplane.copy(src.id, new_id)
         now = int(self.clock())
+        kind = objects.THIN if call == 'createThinClone' else objects.SNAPSHOT
         for src, new_id, name in zip(sources, new_ids, names):
             self.volumes[new_id] = objects.Volume(
-                new_id, name, src.size_kib, objects.SNAPSHOT,
+                new_id, name, src.size_kib, kind,
                 src.storage_pool_id, src.vtree_id, now, src.compression,
                 ancestor_id=src.id, access_mode_limit=access_mode,
                 consistency_group_id=group_id)
@@ -388,6 +467,11 @@ class Mdm:
                     'Volume %s is mapped to %d SDC(s); unmap it before '
                     'removing it' % (v.id, len(v.mappings)),
                     errors.VOLUME_IS_MAPPED)
+            pair = self.pair_of(v.id)
+            if pair is not None:
+                raise errors.GatewayError(
+                    'Volume %s is in replication pair %s; remove the pair '
+                    'first' % (v.id, pair.id), errors.INVALID_OPERATION)
         vtree = self.vtrees[volume.vtree_id]
         if vtree.migration is not None:
             raise errors.GatewayError(
@@ -411,7 +495,8 @@ class Mdm:
     @mutation
     def set_volume_size(self, volume_id, size_gib):
         volume = self.get('Volume', volume_id)
-        new_kib = objects.round_up_kib(size_gib * objects.KIB_PER_GIB)
+        new_kib = self.round_up_kib(self.storage_pools[volume.storage_pool_id],
+                                    size_gib * objects.KIB_PER_GIB)
         if size_gib <= 0 or new_kib <= volume.size_kib:
             raise errors.GatewayError(
                 'Volume %s cannot be extended to %s GB: the new size must be '
@@ -430,6 +515,25 @@ class Mdm:
         volume = self.get('Volume', volume_id)
         self._check_new_name(name, exclude_id=volume.id)
         volume.name = name
+
+    def pair_of(self, volume_id):
+        """The replication pair a volume of this system is in, or None."""
+        for pair in self.pairs.values():
+            if pair.local_volume_id == volume_id:
+                return pair
+        return None
+
+    def replica_is_passive(self, volume_id):
+        """True for a destination volume whose RCG has not failed over.
+
+        Its content is the copy the source side sends: it takes no
+        writes, so it can only be mapped read-only.
+        """
+        pair = self.pair_of(volume_id)
+        if pair is None:
+            return False
+        rcg = self.rcgs[pair.rcg_id]
+        return rcg.source == rcg.failed_over
 
     # ----------------------------------------------------------- mapping
     def _mapping(self, volume, sdc):
@@ -455,8 +559,9 @@ class Mdm:
         """Map to the SDC ``sdc_id`` or ``guid``; with neither, to all."""
         volume = self.get('Volume', volume_id)
         sdcs = self._target_sdcs(sdc_id, guid)
-        if (access_mode == 'ReadWrite'
-                and volume.access_mode_limit == 'ReadOnly'):
+        if access_mode == 'ReadWrite' and (
+                volume.access_mode_limit == 'ReadOnly'
+                or self.replica_is_passive(volume.id)):
             raise errors.GatewayError(
                 'Volume %s is read-only and cannot be mapped for writing'
                 % volume.id, errors.INVALID_OPERATION)

@@ -17,11 +17,15 @@ THICK = 'ThickProvisioned'
 SNAPSHOT = 'Snapshot'
 MEDIUM = 'MediumGranularity'
 FINE = 'FineGranularity'
+EC = 'EC'
 
 
-def round_up_kib(size_kib):
-    """Round a size up to the 8 GiB allocation unit, as the gateway does."""
-    return -(-size_kib // GRANULARITY_KIB) * GRANULARITY_KIB
+def round_up_kib(size_kib, granularity_kib=GRANULARITY_KIB):
+    """Round a size up to the allocation unit, as the gateway does.
+
+    Mirrored pools allocate 8 GiB units, erasure-coded ones whole GiB.
+    """
+    return -(-size_kib // granularity_kib) * granularity_kib
 
 
 def check_name(name):
@@ -79,6 +83,7 @@ class IdGenerator:
 class ProtectionDomain:
     id: str
     name: str
+    generation: str = 'Mirroring'       # or 'EC' (PowerFlex 5)
 
 
 @dataclasses.dataclass
@@ -162,12 +167,56 @@ class VTree:
     migration: typing.Optional[Migration] = None
 
 
+@dataclasses.dataclass
+class PeerMdm:
+    """Another system this one replicates with."""
+
+    id: str
+    name: str
+    peer_system_id: str
+
+
+@dataclasses.dataclass
+class ReplicationConsistencyGroup:
+    """One side of an RCG; its twin on the peer has ``remote_id``.
+
+    ``source`` is the side whose volumes are copied (where it was made);
+    ``failed_over`` moves the writable side to the destination until a
+    restore copies the destination's data back and swaps again.
+    """
+
+    id: str
+    name: str
+    protection_domain_id: str
+    remote_protection_domain_id: str
+    peer_mdm_id: str
+    remote_id: str
+    source: bool
+    rpo_seconds: int = 60
+    failed_over: bool = False
+    paused: bool = False
+
+
+@dataclasses.dataclass
+class ReplicationPair:
+    id: str
+    name: typing.Optional[str]
+    rcg_id: str
+    local_volume_id: str
+    remote_volume_id: str
+    remote_id: str
+    copy_type: str = 'OnlineCopy'
+
+
 RECORDS = {
     'ProtectionDomain': ProtectionDomain,
     'StoragePool': StoragePool,
     'Sdc': Sdc,
     'Volume': Volume,
     'VTree': VTree,
+    'PeerMdm': PeerMdm,
+    'ReplicationConsistencyGroup': ReplicationConsistencyGroup,
+    'ReplicationPair': ReplicationPair,
 }
 
 

@@ -29,6 +29,7 @@ from scaleio_sim import datapath
 from scaleio_sim import drv_cfg
 from scaleio_sim import faults
 from scaleio_sim import model
+from scaleio_sim import replication
 from scaleio_sim import store
 from scaleio_sim import tls as certificates
 from scaleio_sim import topology as topology_mod
@@ -285,6 +286,18 @@ class Simulator:
             for conn in list(server.connections if server else ()):
                 if conn is not keep:
                     conn.reset()
+
+    def peer_with(self, other):
+        """Make another simulator in this process a replication peer.
+
+        Each becomes the other's peer; see scaleio_sim.replication.
+        """
+        link_state = self.mdm.link_state or replication.LinkState()
+        replication.link(self.mdm, other.mdm, link_state)
+
+    def sync_replication(self):
+        """Copy replicated volumes to their other side now."""
+        return replication.sync(self.mdm)
 
     def unavailable(self):
         return time.monotonic() < self._down_until

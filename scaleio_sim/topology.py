@@ -18,6 +18,9 @@ documented default system, which tests and examples rely on::
       - {name: sdc2, guid: 5C1A0001-0000-4000-8000-000000000002,
          ip: 192.0.2.12}
 
+A protection domain may say ``generation: EC`` (PowerFlex 5, API 5.x):
+its pools allocate whole GiB and take snapshots and clones through
+``createSnapshot`` and ``createThinClone``.
 ``capacity_gib`` is the usable (net, after mirroring) capacity that Cinder
 reports as total; ``spare_percentage`` (default 10) is reserved on top of it.
 An SDC may name a ``host_dir`` (device links, ``drv_cfg`` stand-in) or only a
@@ -54,6 +57,8 @@ DEFAULT = {
 }
 
 DATA_LAYOUTS = ('MediumGranularity', 'FineGranularity')
+# PowerFlex 5 protection domains: mirrored or erasure-coded.
+GENERATIONS = ('Mirroring', 'EC')
 OBJECT_ID_RE = re.compile(r'^[0-9a-f]{16}$')
 
 
@@ -72,6 +77,22 @@ def default(fine_granularity=True):
         for pd in topo['protection_domains']:
             for pool in pd['storage_pools']:
                 pool['data_layout'] = 'MediumGranularity'
+    return topo
+
+
+def peer_default(fine_granularity=True, hosts_dir=None):
+    """The default system's replication peer.
+
+    Its own system id and name, the same domains, pools and SDCs (the
+    same hosts run an SDC of each system; with ``hosts_dir`` their device
+    links share each host's directory with the first system's, as on a
+    real host).
+    """
+    topo = default(fine_granularity)
+    topo['system'] = {'id': '5c1a0de4a7e10002', 'name': 'scaleio-sim-peer'}
+    if hosts_dir:
+        for sdc in topo['sdcs']:
+            sdc['host_dir'] = '%s/%s' % (hosts_dir, sdc['name'])
     return topo
 
 
@@ -123,6 +144,11 @@ def validate(data, source='topology'):
         where.object_name(pd.get('name'), name + '.name')
         if 'id' in pd:
             where.object_id(pd['id'], name + '.id')
+        pd.setdefault('generation', 'Mirroring')
+        if pd['generation'] not in GENERATIONS:
+            raise TopologyError('%s: %s.generation %r is not one of %s'
+                                % (source, name, pd['generation'],
+                                   ', '.join(GENERATIONS)))
         pools = pd.setdefault('storage_pools', [])
         where.nonempty_list(pools, name + '.storage_pools')
         for j, pool in enumerate(pools):

@@ -6,7 +6,7 @@ import re
 from scaleio_sim import errors
 
 VERSION_RE = re.compile(r'^\d+(\.\d+)*$')
-SUPPORTED_MAJORS = (2, 3, 4)
+SUPPORTED_MAJORS = (2, 3, 4, 5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +51,11 @@ class ApiProfile:
         return self.at_least(4)
 
     @property
+    def erasure_coding(self):
+        """PowerFlex 5: EC protection domains, genType, the dtapi metrics."""
+        return self.at_least(5)
+
+    @property
     def snapshot_statistic(self):
         if self.at_least(3, 5):
             return 'snapshotCapacityInKb'
@@ -72,7 +77,7 @@ def profile(version, thin_allocated_typo=False):
     result = ApiProfile(version, thin_allocated_typo)
     if result.key[0] not in SUPPORTED_MAJORS:
         raise ValueError('API version %s is not simulated; expected a 2.x, '
-                         '3.x or 4.x version' % version)
+                         '3.x, 4.x or 5.x version' % version)
     if thin_allocated_typo and result.at_least(3):
         raise ValueError('the thinCapacityAllocatedInKm typo exists only in '
                          '2.x gateways, not in %s' % version)

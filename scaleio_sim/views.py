@@ -41,7 +41,7 @@ def system(mdm):
 
 
 def protection_domain(mdm, pd):
-    return {
+    body = {
         'id': pd.id,
         'name': pd.name,
         'systemId': mdm.system_id,
@@ -50,6 +50,9 @@ def protection_domain(mdm, pd):
                         ('Statistics', 'StoragePool'),
                         (('systemId', 'System', mdm.system_id),)),
     }
+    if mdm.profile.erasure_coding:
+        body['genType'] = pd.generation
+    return body
 
 
 def storage_pool(mdm, pool):
@@ -136,7 +139,8 @@ def volume(mdm, v):
         body['compressionMethod'] = (v.compression
                                      if pool.data_layout == objects.FINE
                                      else 'NotApplicable')
-        body['volumeReplicationState'] = 'UnmarkedForReplication'
+        body['volumeReplicationState'] = (
+            'Replicated' if mdm.pair_of(v.id) else 'UnmarkedForReplication')
         body['managedBy'] = 'ScaleIO'
     else:
         body['useRmcache'] = False
@@ -181,12 +185,78 @@ def vtree(mdm, tree):
     }
 
 
+def peer_mdm(mdm, peer):
+    connected = bool(mdm.peer is not None and mdm.link_state.up
+                     and mdm.peer.system_id == peer.peer_system_id)
+    return {
+        'id': peer.id,
+        'name': peer.name,
+        'systemId': mdm.system_id,
+        'peerSystemId': peer.peer_system_id,
+        'port': 7611,
+        'couplingRC': 'SUCCESS' if connected else 'NETWORK_ERROR',
+        'membershipState': 'Joined',
+        'peerMdmState': 'Connected' if connected else 'Disconnected',
+        'links': _links('PeerMdm', peer.id,
+                        parents=(('systemId', 'System', mdm.system_id),)),
+    }
+
+
+def replication_consistency_group(mdm, rcg):
+    writable = rcg.source != rcg.failed_over
+    return {
+        'id': rcg.id,
+        'name': rcg.name,
+        'protectionDomainId': rcg.protection_domain_id,
+        'remoteProtectionDomainId': rcg.remote_protection_domain_id,
+        'peerMdmId': rcg.peer_mdm_id,
+        'remoteId': rcg.remote_id,
+        'rpoInSeconds': rcg.rpo_seconds,
+        'replicationDirection': ('LocalToRemote' if writable
+                                 else 'RemoteToLocal'),
+        'failoverType': 'Failover' if rcg.failed_over else 'None',
+        'failoverState': 'Done' if rcg.failed_over else 'None',
+        'pauseMode': 'StopDataTransfer' if rcg.paused else 'None',
+        'localActivityState': 'Active' if writable else 'Inactive',
+        'remoteActivityState': 'Inactive' if writable else 'Active',
+        'currConsistMode': 'Consistent',
+        'abstractState': 'Ok',
+        'lifetimeState': 'NormalLifetime',
+        'links': _links('ReplicationConsistencyGroup', rcg.id,
+                        ('ReplicationPair',),
+                        (('protectionDomainId', 'ProtectionDomain',
+                          rcg.protection_domain_id),)),
+    }
+
+
+def replication_pair(mdm, pair):
+    return {
+        'id': pair.id,
+        'name': pair.name,
+        'remoteId': pair.remote_id,
+        'localVolumeId': pair.local_volume_id,
+        'remoteVolumeId': pair.remote_volume_id,
+        'replicationConsistencyGroupId': pair.rcg_id,
+        'copyType': pair.copy_type,
+        'initialCopyState': 'Done',
+        'lifetimeState': 'NormalLifetime',
+        'peerSystemName': mdm.peer.system_name if mdm.peer else None,
+        'links': _links('ReplicationPair', pair.id,
+                        parents=(('replicationConsistencyGroupId',
+                                  'ReplicationConsistencyGroup',
+                                  pair.rcg_id),)),
+    }
+
+
 RENDERERS = {
     'ProtectionDomain': protection_domain,
     'StoragePool': storage_pool,
     'Sdc': sdc,
     'Volume': volume,
     'VTree': vtree,
+    'PeerMdm': peer_mdm,
+    'ReplicationConsistencyGroup': replication_consistency_group,
+    'ReplicationPair': replication_pair,
 }
 
 

@@ -24,7 +24,6 @@ from cinder import objects
 from cinder.objects import fields
 from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
-from cinder.volume.drivers.dell_emc.powerflex import driver as powerflex
 from cinder.volume import qos_specs
 from cinder.volume import volume_types
 from scaleio_cinder import driver as scaleio_driver
@@ -246,6 +245,9 @@ class DriverTestCase(base.TestCase):
             'driver_ssl_cert_path': self.sim.ca_file,
         }
         options.update(overrides)
+        # Imported here: its module needs Cinder's objects registered.
+        from cinder.volume.drivers.dell_emc.powerflex import (
+            driver as powerflex)
         return self.load_driver(group, options, cls=powerflex.PowerFlexDriver)
 
     # ------------------------------------------------------ Cinder objects

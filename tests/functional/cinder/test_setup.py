@@ -255,3 +255,38 @@ class TestUpstreamOptionNames(support.DriverTestCase):
         self.assertEqual([('pd1:sp2', 4.0)],
                          [(p['pool_name'], p['max_over_subscription_ratio'])
                           for p in stats['pools']])
+
+
+class TestMoreGateways(support.DriverTestCase):
+    """san_ip lists two gateways of the system; one of them goes down."""
+
+    simulator_options = {'tls': True, 'extra_ports': [0]}
+
+    def setUp(self):
+        super().setUp()
+        self.driver = self.make_driver(
+            'two', 'pd1:sp1', san_ip='127.0.0.1:%d, 127.0.0.1'
+            % self.sim.extra_ports[0])
+
+    def test_both_gateways_are_configured(self):
+        self.assertEqual(
+            ['https://127.0.0.1:%d/api' % port
+             for port in (self.sim.extra_ports[0], self.sim.port)],
+            self.driver.gateway.config.base_urls)
+
+    def test_volumes_are_made_and_attached_through_the_gateway_left(self):
+        volume = self.volume(8, create=False)
+        volume.host = 'cinder-volume@two#pd1:sp1'
+        self.sim.stop_gateway(0)
+        volume.update(self.driver.create_volume(volume))
+        self.assertEqual(volume.provider_id, self.array_volume(volume).id)
+        self.driver.initialize_connection(volume, self.connector())
+        self.assertEqual(1, len(self.array_volume(volume).mappings))
+        self.assertEqual(self.sim.api_url, self.driver.gateway.transport.url)
+
+    def test_a_malformed_gateway_address_is_refused_naming_it(self):
+        error = self.assertRaises(
+            exception.InvalidConfigurationValue, self.make_driver, 'bad',
+            'pd1:sp1', san_ip='127.0.0.1, gw2:https')
+        self.assertIn('san_ip', str(error))
+        self.assertIn('gw2:https', str(error))

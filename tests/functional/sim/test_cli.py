@@ -118,6 +118,20 @@ class TestServing(CliTestCase):
         self.assertEqual(200, r.status_code, r.text)
         self.assertIsInstance(r.json(), str)
 
+    def test_a_replication_peer_in_the_same_process(self):
+        process, info = self.start('--peer-port', '0', '--state-dir',
+                                   self.path('state'))
+        peer = info['peer']
+        self.assertEqual('5c1a0de4a7e10002', peer['system_id'])
+        [peer_mdm] = self.gateway(info).ok_get('/types/PeerMdm/instances')
+        self.assertEqual(peer['system_id'], peer_mdm['peerSystemId'])
+        [back] = self.gateway(peer).ok_get('/types/PeerMdm/instances')
+        self.assertEqual('5c1a0de4a7e10001', back['peerSystemId'])
+        r = requests.post(info['url'] + '/sim/replication/sync', timeout=30)
+        self.assertEqual({'copied': 0}, r.json())
+        self.assertTrue(os.path.exists(self.path('state/peer/state.json')))
+        self.assertEqual(0, self.stop(process)[0])
+
     def test_sigterm_exits_0_and_removes_the_ready_file(self):
         process, info = self.start()
         code, _, err = self.stop(process)

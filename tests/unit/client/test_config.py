@@ -72,6 +72,38 @@ class TestBaseUrl(base.TestCase):
 
 
 @ddt.ddt
+class TestMoreGateways(base.TestCase):
+
+    @ddt.named_data(
+        ('name', 'gw2.example.com', ('gw2.example.com', 8443)),
+        ('name_and_port', 'gw2.example.com:9443', ('gw2.example.com', 9443)),
+        ('ipv4_and_port', '10.0.0.6:443', ('10.0.0.6', 443)),
+        ('ipv6', 'fd00::6', ('fd00::6', 8443)),
+        ('ipv6_bracketed', '[fd00::6]', ('fd00::6', 8443)),
+        ('ipv6_and_port', '[fd00::6]:9443', ('fd00::6', 9443)),
+        ('spaces', ' gw2:9443 ', ('gw2', 9443)),
+    )
+    def test_an_address_gives_host_and_port(self, text, expected):
+        self.assertEqual(expected, config.parse_address(text, 8443))
+
+    @ddt.data('', 'gw2:', 'gw2:https', 'gw2:0', 'gw2:70000', '[fd00::6]x',
+              ':443')
+    def test_a_bad_address_is_refused_naming_it(self, text):
+        error = self.assertRaises(ValueError, settings,
+                                  more_hosts=('gw1b', text))
+        self.assertIn(repr(text.strip()), str(error))
+
+    def test_every_gateway_has_a_base_url_first_one_first(self):
+        gateway = settings(port=8443, more_hosts=['gw2', '[fd00::6]:9443'])
+        self.assertEqual(['https://gw.example.com:8443/api',
+                          'https://gw2:8443/api',
+                          'https://[fd00::6]:9443/api'], gateway.base_urls)
+
+    def test_one_gateway_by_default(self):
+        self.assertEqual([settings().base_url], settings().base_urls)
+
+
+@ddt.ddt
 class TestVerify(base.TestCase):
 
     @ddt.named_data(

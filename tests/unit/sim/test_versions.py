@@ -76,7 +76,7 @@ class TestInvalidVersions(base.TestCase):
         e = self.assertRaises(ValueError, versions.profile, version)
         self.assertIn(repr(version.strip()), str(e))
 
-    @ddt.data('1.32', '1.0', '5.0', '0.1')
+    @ddt.data('1.32', '1.0', '6.0', '0.1')
     def test_versions_that_are_not_simulated_are_refused(self, version):
         e = self.assertRaises(ValueError, versions.profile, version)
         self.assertIn(version, str(e))
