@@ -22,6 +22,7 @@ client:
 
 from oslo_log import log as logging
 
+from cinder.common import constants
 from cinder import coordination
 from cinder import exception
 from cinder import interface
@@ -33,6 +34,7 @@ from scaleio_cinder.errors import gateway_errors
 from scaleio_cinder import groups
 from scaleio_cinder import manage
 from scaleio_cinder import migration
+from scaleio_cinder import nvme
 from scaleio_cinder import options
 from scaleio_cinder import replication
 from scaleio_cinder import retype
@@ -43,6 +45,7 @@ from scaleio_client import exceptions as sio
 
 LOG = logging.getLogger(__name__)
 MIN_API_VERSION = '2.0'
+NVME_API_VERSION = '4.0'
 
 
 @interface.volumedriver
@@ -299,3 +302,39 @@ class ScaleIODriver(driver.VolumeDriver):
         return self.groups.create_group_from_src(
             context, group, volumes, group_snapshot, snapshots,
             source_group, source_vols)
+
+
+@interface.volumedriver
+class ScaleIONVMeDriver(ScaleIODriver):
+    """ScaleIO volumes over NVMe/TCP (PowerFlex 4.0 and later).
+
+        volume_driver = scaleio_cinder.driver.ScaleIONVMeDriver
+
+    Everything but the attach is the SDC driver's: volumes map to NVMe
+    host objects (found by the connector's NQN, made on first attach,
+    removed with their last mapping) and ``connection_info`` is
+    ``nvmeof``, which stock os-brick and Nova's NVMe-oF driver attach.
+    """
+
+    STORAGE_PROTOCOL = constants.NVMEOF_TCP
+
+    def do_setup(self, context):
+        super().do_setup(context)
+        self.attachments = nvme.NvmeAttachments(self.backend, self.gateway,
+                                                self.replication)
+
+    def check_for_setup_error(self):
+        super().check_for_setup_error()
+        if self.gateway.version < NVME_API_VERSION:
+            raise exception.VolumeBackendAPIException(
+                data='the gateway speaks API %s; NVMe/TCP needs %s or later'
+                % (self.gateway.version, NVME_API_VERSION))
+
+    def validate_connector(self, connector):
+        nvme.host_nqn(connector)
+
+    def _update_volume_stats(self):
+        super()._update_volume_stats()
+        self._stats['storage_protocol'] = self.STORAGE_PROTOCOL
+        for entry in [self._stats] + self._stats['pools']:
+            entry['QoS_support'] = False

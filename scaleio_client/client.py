@@ -747,3 +747,63 @@ class ScaleIOClient:
         with self._invalidating(rcg_id):
             self._act('/instances/ReplicationConsistencyGroup::%s/action/'
                       'resumeReplicationConsistencyGroup' % rcg_id, {})
+
+    # ---------------------------------------------------- NVMe/TCP (4.0+)
+    def hosts(self):
+        return [records.Host.from_api(h)
+                for h in self._get('/types/Host/instances', 'objects')]
+
+    def host_id_by_nqn(self, nqn):
+        """The id of the NVMe host with this NQN (any case), or None."""
+        key = ('host', nqn.lower())
+        host_id = self.cache.get(key)
+        if host_id is None:
+            for host in self.hosts():
+                if host.nqn:
+                    self.cache.put(('host', host.nqn.lower()), host.id)
+            host_id = self.cache.get(key)
+        return host_id
+
+    def create_host(self, nqn, name):
+        """Make an NVMe/TCP host; return its id (found if it exists)."""
+        def send():
+            return self._post('/types/Host/instances',
+                              {'nqn': nqn, 'name': name},
+                              shape='object')['id']
+
+        def find():
+            self.cache.drop(('host', nqn.lower()))
+            return self.host_id_by_nqn(nqn)
+        host_id = self._create_once(send, find, 'NVMe host %s' % name)
+        self.cache.put(('host', nqn.lower()), host_id)
+        return host_id
+
+    def remove_host(self, host_id):
+        """Remove an NVMe host; False if it was already gone."""
+        self.cache.drop_value(host_id)
+        try:
+            self._act('/instances/Host::%s/action/removeHost' % host_id, {})
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def host_volume_ids(self, host_id):
+        """The ids of the volumes mapped to a host."""
+        with self._invalidating(host_id):
+            return [v['id'] for v in self._get(
+                '/instances/Sdc::%s/relationships/Volume' % host_id,
+                'objects')]
+
+    def nvme_targets(self):
+        """(portals [(ip, port, 'tcp')], system id, system NQN)."""
+        def load():
+            portals = []
+            for sdt in self._get('/types/Sdt/instances', 'objects'):
+                port = int(sdt.get('nvmePort') or 4420)
+                for entry in sdt.get('ipList') or ():
+                    portal = (entry.get('ip'), port, 'tcp')
+                    if entry.get('ip') and portal not in portals:
+                        portals.append(portal)
+            system = self.system()
+            return portals, system['id'], system.get('systemNqn')
+        return self._cached(('nvme-targets',), load)

@@ -165,6 +165,20 @@ class SnapshotGroup:
 
 
 @dataclasses.dataclass(frozen=True)
+class Host:
+    """A 4.x host: an SDC, or an NVMe/TCP host (``nqn``)."""
+
+    id: str
+    name: typing.Optional[str]
+    nqn: typing.Optional[str]
+    raw: dict = dataclasses.field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d):
+        return cls(d['id'], d.get('name'), d.get('nqn'), d)
+
+
+@dataclasses.dataclass(frozen=True)
 class ReplicationGroup:
     """One side of a replication consistency group (RCG)."""
 

@@ -20,8 +20,9 @@ EMPTY = object()
 
 REPLICATION_TYPES = ('PeerMdm', 'ReplicationConsistencyGroup',
                      'ReplicationPair')
+NVME_TYPES = ('Host', 'Sdt')        # API 4.0 and later
 OBJECT_TYPES = ('System, ProtectionDomain, StoragePool, Volume, Sdc, VTree, '
-                + ', '.join(REPLICATION_TYPES))
+                + ', '.join(REPLICATION_TYPES + NVME_TYPES))
 SELECTABLE = 'ProtectionDomain, StoragePool, Volume, Sdc, VTree'
 STATISTICS = 'StoragePool, Volume, VTree'
 KEYED = 'Volume, ProtectionDomain, StoragePool, ReplicationConsistencyGroup'
@@ -36,6 +37,8 @@ RELATIONSHIPS = {
     'Volume': ('Statistics',),
     'VTree': ('Volume', 'Statistics'),
     'Sdc': ('Volume',),
+    'Host': ('Volume',),
+    'Sdt': (),
     'PeerMdm': (),
     'ReplicationConsistencyGroup': ('ReplicationPair',),
     'ReplicationPair': (),
@@ -83,6 +86,10 @@ ROUTES = routing.Map([
                  methods=['POST']),
     routing.Rule('/api/instances/Volume::<object_id>/action/<verb>',
                  endpoint='volume_action', methods=['POST']),
+    routing.Rule('/api/types/Host/instances', endpoint='create_host',
+                 methods=['POST']),
+    routing.Rule('/api/instances/Host::<object_id>/action/<verb>',
+                 endpoint='host_action', methods=['POST']),
     routing.Rule('/api/types/ReplicationConsistencyGroup/instances',
                  endpoint='create_rcg', methods=['POST']),
     routing.Rule('/api/instances/ReplicationConsistencyGroup::<object_id>/'
@@ -139,7 +146,10 @@ class GatewayApi:
         except (exceptions.NotFound, routing.RequestRedirect):
             raise not_found_route(path)
         endpoint, args = found
-        newer = {'metrics': (5,), 'pfmp_login': (4,)}
+        newer = {'metrics': (5,), 'pfmp_login': (4,), 'create_host': (4,),
+                 'host_action': (4,)}
+        if args.get('object_type') in NVME_TYPES:
+            newer[endpoint] = (4,)
         if args.get('call', 'snapshotVolumes') != 'snapshotVolumes':
             newer['snapshot_volumes'] = (5,)
         if (endpoint in newer
@@ -180,8 +190,10 @@ class GatewayApi:
     def do_list(self, object_type):
         if object_type == 'System':
             return [views.system(self.mdm)]
-        return [self.render(object_type, o)
-                for o in self.mdm.list(object_type)]
+        found = self.mdm.list(object_type)
+        if object_type == 'Sdc':
+            found = [o for o in found if not o.nvme]   # SDCs only
+        return [self.render(object_type, o) for o in found]
 
     def _system(self, object_id):
         if object_id != self.mdm.system_id:
@@ -315,6 +327,17 @@ class GatewayApi:
         self.mdm.get('Volume', object_id)
         args = read(body, self.mdm.profile)
         getattr(self.mdm, method)(object_id, **args)
+        return EMPTY
+
+    # -------------------------------------------------------- NVMe hosts
+    def do_create_host(self, body):
+        return {'id': self.mdm.create_host(**bodies.create_host(body))}
+
+    def do_host_action(self, object_id, verb, body):
+        if verb != 'removeHost':
+            raise errors.GatewayError('Host has no action %s' % verb,
+                                      errors.ILLEGAL_SYNTAX, 404)
+        self.mdm.remove_host(object_id)
         return EMPTY
 
     # ------------------------------------------------------- replication

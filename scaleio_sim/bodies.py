@@ -212,3 +212,14 @@ def metrics_query(body):
         raise errors.bad_request('metrics must be a non-empty list of %s'
                                  % ', '.join(METRICS))
     return {'ids': object_ids(body), 'metrics': metrics}
+
+
+def create_host(body):
+    """An NVMe/TCP host: its NQN and a name."""
+    nqn = _string(body, 'nqn')
+    if not nqn.startswith('nqn.'):
+        raise errors.bad_request('nqn %r is not an NVMe qualified name '
+                                 '(nqn.…)' % nqn)
+    return {'nqn': nqn, 'name': _string(body, 'name'),
+            'max_paths': body.get('maxNumPaths'),
+            'max_ports': body.get('maxNumSysPorts')}

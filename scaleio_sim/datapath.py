@@ -25,8 +25,24 @@ LINK_PREFIX = 'emc-vol-'
 CHUNK = 1 << 20
 
 
-def link_name(system_id, volume_id):
+NVME_PREFIX = 'nvme-eui.'
+
+
+def link_name(system_id, volume_id, sdc=None):
+    """The by-id name of a mapped volume on a host.
+
+    ``emc-vol-<system>-<volume>`` on an SDC host (the SDC's udev rule);
+    ``nvme-eui.<NGUID>`` on an NVMe/TCP host (the kernel's NVMe udev rule,
+    what os-brick's NVMe-oF connector looks for).
+    """
+    if sdc is not None and getattr(sdc, 'nqn', None):
+        return NVME_PREFIX + volume_nguid(system_id, volume_id)
     return '%s%s-%s' % (LINK_PREFIX, system_id, volume_id)
+
+
+def volume_nguid(system_id, volume_id):
+    """The NGUID PowerFlex gives a volume's NVMe namespace."""
+    return '%s64b94e%s' % (volume_id, system_id[-10:])
 
 
 def data_extents(f):
@@ -242,7 +258,8 @@ class DataPlane:
             directory = self.device_dir(sdc)
             if directory is None:
                 return
-            path = os.path.join(directory, link_name(system_id, volume.id))
+            path = os.path.join(directory,
+                                link_name(system_id, volume.id, sdc))
             try:
                 os.unlink(path)
             except FileNotFoundError:
@@ -265,7 +282,7 @@ class DataPlane:
         target = self._ensure_file(volume.id, volume.size_kib)
         if self.device_mode == 'loop':
             target = self._attach_loop(volume.id)
-        path = os.path.join(directory, link_name(system_id, volume.id))
+        path = os.path.join(directory, link_name(system_id, volume.id, sdc))
         tmp = path + '.new'
         if os.path.lexists(tmp):
             os.unlink(tmp)
@@ -296,10 +313,11 @@ class DataPlane:
                 if directory is None:
                     continue
                 os.makedirs(directory, exist_ok=True)
-                wanted = {link_name(system_id, v.id): v for v in volumes
+                wanted = {link_name(system_id, v.id, sdc): v for v in volumes
                           if v.mapping(sdc.id)}
                 for entry in os.listdir(directory):
-                    if entry.startswith(LINK_PREFIX) and entry not in wanted:
+                    if (entry.startswith((LINK_PREFIX, NVME_PREFIX))
+                            and entry not in wanted):
                         os.unlink(os.path.join(directory, entry))
                 for volume in wanted.values():
                     self._make_link(volume, sdc, system_id)

@@ -81,6 +81,7 @@ class Mdm:
         self.protection_domains = {}
         self.storage_pools = {}
         self.sdcs = {}
+        self.sdts = {}
         self.volumes = {}
         self.vtrees = {}
         self.peer_mdms = {}
@@ -99,6 +100,13 @@ class Mdm:
                     pool['spare_percentage'])
         for sdc in topology['sdcs']:
             self._add_sdc(sdc)
+        if self.profile.at_least(4):
+            first_pd = next(iter(self.protection_domains), None)
+            for sdt in topology['sdts']:
+                sdt_id = self.ids.next('Sdt')
+                self.sdts[sdt_id] = objects.Sdt(
+                    sdt_id, sdt['name'], list(sdt['ips']),
+                    sdt['nvme_port'], first_pd)
 
     def _add_sdc(self, spec):
         sdc = objects.Sdc(self.ids.next('Sdc'), spec['guid'].upper(),
@@ -140,6 +148,7 @@ class Mdm:
             'ProtectionDomain': records(self.protection_domains),
             'StoragePool': records(self.storage_pools),
             'Sdc': records(self.sdcs),
+            'Sdt': records(self.sdts),
             'Volume': records(self.volumes),
             'VTree': records(self.vtrees),
             'PeerMdm': records(self.peer_mdms),
@@ -168,6 +177,7 @@ class Mdm:
         self.protection_domains = table('ProtectionDomain')
         self.storage_pools = table('StoragePool')
         self.sdcs = table('Sdc')
+        self.sdts = table('Sdt')
         self.volumes = table('Volume')
         self.vtrees = table('VTree')
         self.peer_mdms = table('PeerMdm')
@@ -179,6 +189,8 @@ class Mdm:
         'ProtectionDomain': 'protection_domains',
         'StoragePool': 'storage_pools',
         'Sdc': 'sdcs',
+        'Host': 'sdcs',         # SDCs and NVMe hosts alike (4.x)
+        'Sdt': 'sdts',
         'Volume': 'volumes',
         'VTree': 'vtrees',
         'PeerMdm': 'peer_mdms',
@@ -235,7 +247,7 @@ class Mdm:
     @locked
     def sdc_by_guid(self, guid):
         for sdc in self.sdcs.values():
-            if sdc.guid.lower() == guid.lower():
+            if sdc.guid and sdc.guid.lower() == guid.lower():
                 return sdc
         raise errors.not_found('Sdc', guid)
 
@@ -716,6 +728,38 @@ class Mdm:
 
     # -------------------------------------------------------------- SDCs
     @mutation
+    @mutation
+    def create_host(self, nqn, name, max_paths=None, max_ports=None):
+        """An NVMe/TCP host (4.x): unique NQN (any case) and name."""
+        objects.check_name(name)
+        for host in self.sdcs.values():
+            if host.nqn is not None and host.nqn.lower() == nqn.lower():
+                raise errors.GatewayError(
+                    'A host with NQN %s already exists (%s)' % (nqn,
+                                                                host.id),
+                    errors.NQN_IN_USE)
+            if host.name == name:
+                raise errors.GatewayError(
+                    'A host named %s already exists' % name,
+                    errors.NAME_IN_USE)
+        host = objects.Sdc(self.ids.next('Sdc'), None, name, None, nqn=nqn)
+        self.sdcs[host.id] = host
+        return host.id
+
+    @mutation
+    def remove_host(self, host_id):
+        host = self.get('Host', host_id)
+        if not host.nvme:
+            raise errors.GatewayError(
+                'Host %s is an SDC; only NVMe hosts are removed this way'
+                % host.id, errors.INVALID_OPERATION)
+        mapped = [v.id for v in self.volumes.values() if v.mapping(host.id)]
+        if mapped:
+            raise errors.GatewayError(
+                'Host %s still has %d mapped volume(s); unmap them first'
+                % (host.id, len(mapped)), errors.INVALID_OPERATION)
+        del self.sdcs[host.id]
+
     def add_sdc(self, spec):
         for sdc in self.sdcs.values():
             if sdc.guid == spec['guid'].upper() or sdc.name == spec['name']:

@@ -105,13 +105,31 @@ class StoragePool:
 
 @dataclasses.dataclass
 class Sdc:
+    """A host of the system: an SDC, or (4.x) an NVMe/TCP host (``nqn``)."""
+
     id: str
-    guid: str
+    guid: typing.Optional[str]
     name: str
-    ip: str
+    ip: typing.Optional[str]
     host_dir: typing.Optional[str] = None
     device_dir: typing.Optional[str] = None
     auto_rescan: bool = True
+    nqn: typing.Optional[str] = None
+
+    @property
+    def nvme(self):
+        return self.nqn is not None
+
+
+@dataclasses.dataclass
+class Sdt:
+    """An NVMe/TCP target (4.x): the portals NVMe hosts connect to."""
+
+    id: str
+    name: str
+    ips: typing.List[str]
+    nvme_port: int
+    protection_domain_id: typing.Optional[str]
 
 
 @dataclasses.dataclass
@@ -214,6 +232,7 @@ RECORDS = {
     'Sdc': Sdc,
     'Volume': Volume,
     'VTree': VTree,
+    'Sdt': Sdt,
     'PeerMdm': PeerMdm,
     'ReplicationConsistencyGroup': ReplicationConsistencyGroup,
     'ReplicationPair': ReplicationPair,

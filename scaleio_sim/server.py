@@ -307,12 +307,12 @@ class Simulator:
         return {'id': sdc.id, 'guid': sdc.guid, 'name': sdc.name,
                 'ip': sdc.ip, 'host_dir': self.dataplane.host_dir(sdc),
                 'device_dir': self.dataplane.device_dir(sdc),
-                'auto_rescan': sdc.auto_rescan}
+                'auto_rescan': sdc.auto_rescan, 'nqn': sdc.nqn}
 
     def _write_host_files(self, sdc):
         host_dir = self.dataplane.host_dir(sdc)
-        if host_dir is None:
-            return
+        if host_dir is None or sdc.nvme:
+            return          # an NVMe host runs no SDC: no drv_cfg
         drv_cfg.write_host_files(host_dir, {
             'guid': sdc.guid, 'sdcId': sdc.id,
             'systemId': self.mdm.system_id,

@@ -18,6 +18,8 @@ documented default system, which tests and examples rely on::
       - {name: sdc2, guid: 5C1A0001-0000-4000-8000-000000000002,
          ip: 192.0.2.12}
 
+From API 4.0 the system has NVMe/TCP targets: ``sdts`` (default one,
+``sdt1`` on 127.0.0.1, ``nvme_port`` 4420), each with ``ips``.
 A protection domain may say ``generation: EC`` (PowerFlex 5, API 5.x):
 its pools allocate whole GiB and take snapshots and clones through
 ``createSnapshot`` and ``createThinClone``.
@@ -53,6 +55,7 @@ DEFAULT = {
         {'name': 'sdc2', 'guid': '5C1A0001-0000-4000-8000-000000000002',
          'ip': '192.0.2.12'},
     ],
+    'sdts': [{'name': 'sdt1', 'ips': ['127.0.0.1'], 'nvme_port': 4420}],
     'migration_polls': 2,
 }
 
@@ -181,6 +184,23 @@ def validate(data, source='topology'):
                      'storage pool names in %s' % pd['name'])
     where.unique([pd['name'] for pd in topo['protection_domains']],
                  'protection domain names')
+
+    sdts = topo['sdts']
+    if not isinstance(sdts, list):
+        raise TopologyError('%s: sdts must be a list, got %r'
+                            % (source, sdts))
+    for i, sdt in enumerate(sdts):
+        name = 'sdts[%d]' % i
+        where.mapping(sdt, name)
+        sdt.setdefault('name', 'sdt%d' % (i + 1))
+        where.object_name(sdt['name'], name + '.name')
+        sdt.setdefault('ips', ['127.0.0.1'])
+        if (not isinstance(sdt['ips'], list) or not sdt['ips']
+                or not all(isinstance(ip, str) for ip in sdt['ips'])):
+            raise TopologyError('%s: %s.ips must be a non-empty list of '
+                                'addresses' % (source, name))
+        sdt.setdefault('nvme_port', 4420)
+        where.positive_int(sdt['nvme_port'], name + '.nvme_port')
 
     sdcs = topo['sdcs']
     if not isinstance(sdcs, list):

@@ -93,6 +93,38 @@ def sdc(mdm, sdc):
     return body
 
 
+def host(mdm, h):
+    """A 4.x Host: an SDC or an NVMe/TCP host."""
+    return {
+        'id': h.id,
+        'name': h.name,
+        'hostType': 'NVMeHost' if h.nvme else 'SdcHost',
+        'nqn': h.nqn,
+        'sdcGuid': h.guid,
+        'maxNumPaths': 8 if h.nvme else None,
+        'maxNumSysPorts': 10 if h.nvme else None,
+        'systemId': mdm.system_id,
+        'links': _links('Host', h.id, ('Volume',),
+                        (('systemId', 'System', mdm.system_id),)),
+    }
+
+
+def sdt(mdm, t):
+    return {
+        'id': t.id,
+        'name': t.name,
+        'ipList': [{'ip': ip, 'role': 'StorageAndHost'} for ip in t.ips],
+        'nvmePort': t.nvme_port,
+        'storagePort': 12200,
+        'discoveryPort': 8009,
+        'sdtState': 'Normal',
+        'protectionDomainId': t.protection_domain_id,
+        'systemId': mdm.system_id,
+        'links': _links('Sdt', t.id,
+                        parents=(('systemId', 'System', mdm.system_id),)),
+    }
+
+
 def mapped_sdc_info(mdm, volume):
     if not volume.mappings:
         return None     # not [] - Cinder's unmap-all and manage rely on null
@@ -254,6 +286,8 @@ RENDERERS = {
     'Sdc': sdc,
     'Volume': volume,
     'VTree': vtree,
+    'Host': host,
+    'Sdt': sdt,
     'PeerMdm': peer_mdm,
     'ReplicationConsistencyGroup': replication_consistency_group,
     'ReplicationPair': replication_pair,

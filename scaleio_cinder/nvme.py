@@ -1,0 +1,159 @@
+"""NVMe/TCP attachments (PowerFlex 4.x): volumes mapped to NVMe host
+objects, ``connection_info`` of type ``nvmeof``.
+
+The host object of a connector is found by its NQN (any letter case) or
+made on its first attach, named after the connector's host (31
+characters at most: the first 22, ``-`` and 8 hex digits of its MD5, as
+the in-tree driver names them, so both find the same hosts). It is removed
+when its last mapping goes (the in-tree driver leaks them). Making,
+mapping to and removing one host happen under one lock per NQN, so two
+first attaches of one host make one host object, and a detach never
+removes a host an attach is mapping to. The array applies no QoS limits
+to NVMe hosts: a type's limits are logged once and not applied.
+"""
+
+import hashlib
+
+from oslo_log import log as logging
+from oslo_utils import excutils
+
+from cinder.common import constants
+from cinder import coordination
+from cinder import exception
+from scaleio_cinder import attach
+from scaleio_cinder import errors
+from scaleio_cinder import specs
+from scaleio_client import exceptions as sio
+
+LOG = logging.getLogger(__name__)
+MAX_NAME = 31
+NGUID_VENDOR = '64b94e'
+
+
+def host_nqn(connector):
+    """The connector's NVMe host NQN; refuses a connector without one."""
+    if not connector or not connector.get('nqn'):
+        raise exception.InvalidConnectorException(
+            missing='nqn (the connector of host %s has none: nvme-cli is '
+                    'not installed or /etc/nvme/hostnqn is missing there)'
+            % (connector or {}).get('host'))
+    return connector['nqn']
+
+
+def host_name(connector):
+    """An array name for the connector's host, 31 characters at most."""
+    name = connector.get('host') or connector['nqn']
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.md5(name.encode('utf-8'),
+                         usedforsecurity=False).hexdigest()[:8]
+    return '%s-%s' % (name[:MAX_NAME - len(digest) - 1], digest)
+
+
+def volume_nguid(volume_id, system_id):
+    """The NGUID of a volume's namespace, as PowerFlex forms it."""
+    return '%s%s%s' % (volume_id, NGUID_VENDOR, system_id[-10:])
+
+
+class NvmeAttachments:
+    """Map and unmap one backend's volumes to NVMe/TCP hosts."""
+
+    def __init__(self, backend, gateway, replication):
+        self.backend = backend
+        self.gateway = gateway
+        self.replication = replication
+        self._qos_warned = False
+
+    def initialize_connection(self, volume, connector):
+        self._no_qos(volume)
+        return self.attach(volume, connector)
+
+    def initialize_connection_snapshot(self, snapshot, connector):
+        return self.attach(snapshot, connector)
+
+    def _no_qos(self, volume):
+        qos = specs.qos_specs(self.backend.qos(volume),
+                              self.backend.extra_specs(volume))
+        if self._qos_warned or not any(qos.values()):
+            return
+        self._qos_warned = True
+        LOG.warning('Volume type of %s asks for QoS limits, which PowerFlex '
+                    'does not apply to NVMe/TCP hosts; they are ignored '
+                    '(said once).', volume.id)
+
+    def attach(self, obj, connector):
+        nqn = host_nqn(connector)
+        volume_id = self.backend.array_id(obj)
+        with errors.gateway_errors('Mapping %s to NVMe host %s'
+                                   % (obj.id, connector.get('host'))):
+            portals, system_id, system_nqn = self.gateway.nvme_targets()
+            if not portals:
+                raise exception.VolumeBackendAPIException(
+                    data='the ScaleIO system has no NVMe/TCP target (SDT) '
+                         'with an address')
+            self._map(nqn, connector, volume_id)
+        return {'driver_volume_type': constants.NVMEOF_VARIANT_2,
+                'data': {'portals': [list(p) for p in portals],
+                         'target_nqn': system_nqn,
+                         'volume_nguid': volume_nguid(volume_id, system_id),
+                         'discard': True,
+                         'config_group': self.backend.config_group,
+                         'failed_over': self.replication.on_target(obj)}}
+
+    def _map(self, nqn, connector, volume_id):
+        @coordination.synchronized('scaleio-nvme-host-{nqn}')
+        def locked(nqn):
+            host_id = self.gateway.host_id_by_nqn(nqn)
+            made = host_id is None
+            if made:
+                host_id = self.gateway.create_host(nqn,
+                                                   host_name(connector))
+                LOG.info('Made NVMe host %s (%s) for %s.', host_id,
+                         host_name(connector), nqn)
+            try:
+                self.gateway.map_volume(volume_id, host_id)
+            except Exception:
+                with excutils.save_and_reraise_exception():
+                    self._undo(volume_id, host_id)
+        locked(nqn.lower())
+
+    def _undo(self, volume_id, host_id):
+        """After a failed map: no mapping, and no host left without one."""
+        try:
+            self.gateway.unmap_volume(volume_id, host_id)
+            self._remove_if_unused(host_id)
+        except sio.ScaleIOError as e:
+            LOG.warning('Could not undo mapping array volume %s to NVMe '
+                        'host %s: %s', volume_id, host_id, e)
+
+    def _remove_if_unused(self, host_id):
+        if not self.gateway.host_volume_ids(host_id):
+            self.gateway.remove_host(host_id)
+            LOG.info('Removed NVMe host %s: its last mapping went.',
+                     host_id)
+
+    def terminate_connection(self, volume, connector):
+        if connector is not None and attach.attachments_on_host(
+                volume, connector) > 1:
+            return True
+        self.detach(volume, connector)
+        return False
+
+    def detach(self, obj, connector):
+        volume_id = self.backend.provider_id(obj)
+        if not volume_id:
+            return
+        with errors.gateway_errors('Unmapping %s' % obj.id):
+            if connector is None:
+                self.gateway.unmap_volume_from_all(volume_id)
+                return
+            nqn = host_nqn(connector).lower()
+
+            @coordination.synchronized('scaleio-nvme-host-{nqn}')
+            def locked(nqn):
+                host_id = self.gateway.host_id_by_nqn(nqn)
+                if host_id is None:
+                    return
+                self.gateway.unmap_volume(volume_id, host_id)
+                self._remove_if_unused(host_id)
+            locked(nqn)
