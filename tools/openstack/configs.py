@@ -117,7 +117,7 @@ transport_url = rabbit://guest:guest@127.0.0.1:${amqp_port}/
 auth_strategy = keystone
 api_paste_config = ${venv}/etc/cinder/api-paste.ini
 resource_query_filters_file = ${venv}/etc/cinder/resource_filters.json
-rootwrap_config = ${venv}/etc/cinder/rootwrap.conf
+rootwrap_config = ${rootwrap_config}
 osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = ${cinder_port}
 osapi_volume_workers = 2
@@ -126,7 +126,7 @@ default_volume_type = __DEFAULT__
 # a stop (down) should not wait 60 s for in-flight requests
 graceful_shutdown_timeout = 5
 glance_api_servers = http://127.0.0.1:9292
-
+${cloud_default}
 [database]
 connection = ${db_url}/cinder?charset=utf8mb4
 
@@ -149,7 +149,7 @@ service_token_roles_required = true
 
 [service_user]
 send_service_user_token = false
-${backend_sections}"""
+${cloud_sections}${backend_sections}"""
 
 BACKEND_SECTION = """
 [${name}]
@@ -228,9 +228,401 @@ def cinder(stack):
         name=name, san_ip=gateway['host'], san_port=gateway['port'],
         san_login=gateway['user'], san_password=gateway['password'],
         pools=pool, tls_lines=tls) for name, pool in backends(gateway))
+    cloud_default = cloud_sections = ''
+    rootwrap = os.path.join(stack.layout.venv, 'etc/cinder/rootwrap.conf')
+    if stack.cloud:
+        c = stack.cloud_paths()
+        rootwrap = os.path.join(c.rootwrap, 'cinder', 'rootwrap.conf')
+        cloud_default = CINDER_CLOUD_DEFAULT % c.backups
+        # extend of an attached volume: cinder tells nova (as a service)
+        cloud_sections = _auth_section(stack, 'nova', 'cinder',
+                                       CINDER_PASSWORD)
     _render(stack, CINDER_CONF, 'cinder.conf', mode=0o600,
+            rootwrap_config=rootwrap, cloud_default=cloud_default,
+            cloud_sections=cloud_sections,
             debug=bool(stack.settings.get('debug')),
             cinder_host=CINDER_HOST, cinder_port=stack.port('cinder-api'),
             cinder_password=CINDER_PASSWORD,
             enabled_backends=','.join(n for n, _ in backends(gateway)),
             backend_sections=sections)
+
+
+# ------------------------------------------------------------ the cloud
+# Nova, Placement, Glance, Neutron (ML2/OVN) and cinder-backup around
+# Cinder: ``up``'s default, ``up --cinder-only`` leaves them out.
+SERVICE_PASSWORD = 'secretservice'
+COMPUTE_HOST = 'compute1'
+COMPUTE_SDC = 'sdc1'        # the simulated SDC of the compute host
+CINDER_SDC = 'sdc2'         # of the cinder-volume and cinder-backup host
+
+
+def cloud_paths(stack):
+    """The cloud services' files under the state dir; the dirs exist."""
+    lay = stack.layout
+    p = types.SimpleNamespace(
+        nova_state=lay.data('nova', 'state'),
+        nova_instances=lay.data('nova', 'instances'),
+        nova_lock=lay.data('nova', 'lock'),
+        glance_images=lay.data('glance', 'images'),
+        glance_staging=lay.data('glance', 'staging'),
+        glance_tasks=lay.data('glance', 'tasks'),
+        glance_lock=lay.data('glance', 'lock'),
+        neutron_state=lay.data('neutron', 'state'),
+        neutron_lock=lay.data('neutron', 'lock'),
+        placement_lock=lay.data('placement', 'lock'),
+        backups=lay.data('cinder', 'backups'),
+        ovs=lay.data('ovs'),
+        ovs_run=os.path.join(lay.run, 'ovs'),
+        libvirt_run=os.path.join(lay.run, 'libvirt'),
+        bin=os.path.join(lay.state, 'bin'),       # the sudo shim
+        rootwrap=lay.etc('rootwrap'),
+        sim_hosts=os.path.join(stack.paths.sim_state, 'hosts'))
+    for d in vars(p).values():
+        if d != p.sim_hosts:
+            os.makedirs(d, exist_ok=True)
+    return p
+
+
+def _auth_section(stack, name, user, password):
+    return """
+[%s]
+auth_url = %s/v3
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = %s
+password = %s
+region_name = RegionOne
+""" % (name, stack.url('keystone'), user, password)
+
+
+def _authtoken(stack, user, password):
+    return (_auth_section(stack, 'keystone_authtoken', user, password)
+            + 'www_authenticate_uri = %s/v3\n'
+              'service_token_roles_required = true\n'
+            % stack.url('keystone'))
+
+
+def _values(stack):
+    c = stack.cloud_paths()
+    return dict(vars(c), venv=stack.layout.venv, run=stack.layout.run,
+                logs=stack.layout.logs,
+                amqp_port=stack.port('rabbitmq'),
+                db_url='mysql+pymysql://%s:%s@%s:%d' % (
+                    DB_USER, DB_PASSWORD, HOST, stack.port('mariadb')),
+                keystone_url=stack.url('keystone'),
+                glance_url=stack.url('glance-api'),
+                neutron_url=stack.url('neutron-api'),
+                placement_url=stack.url('placement'),
+                compute_host=COMPUTE_HOST,
+                sdc_dir=os.path.join(c.sim_hosts, COMPUTE_SDC))
+
+
+PLACEMENT_CONF = """\
+[DEFAULT]
+log_file = ${logs}/placement.log
+debug = False
+
+[placement_database]
+connection = ${db_url}/placement?charset=utf8mb4
+
+[api]
+auth_strategy = keystone
+
+[oslo_concurrency]
+lock_path = ${placement_lock}
+"""
+
+
+def placement(stack):
+    d = stack.layout.etc('placement')
+    os.makedirs(d, exist_ok=True)
+    write_file(os.path.join(d, 'placement.conf'),
+               string.Template(PLACEMENT_CONF).substitute(_values(stack))
+               + _authtoken(stack, 'placement', SERVICE_PASSWORD),
+               mode=0o600)
+
+
+# One nova.conf for all nova services.
+NOVA_CONF = """\
+[DEFAULT]
+log_dir = ${logs}
+debug = False
+state_path = ${nova_state}
+instances_path = ${nova_instances}
+host = ${compute_host}
+my_ip = 127.0.0.1
+compute_driver = scaleio_libvirt.LibvirtDriver
+transport_url = rabbit://guest:guest@127.0.0.1:${amqp_port}/
+rootwrap_config = ${rootwrap}/nova/rootwrap.conf
+# guests here ignore ACPI power-off: a stop would wait 60 s each
+shutdown_timeout = 2
+# no metadata or config drive: the guest is a boot sector
+force_config_drive = False
+# a stop (down) should not wait for in-flight requests
+graceful_shutdown_timeout = 5
+# tempest boots many small servers: do not refuse them for disk or RAM
+ram_allocation_ratio = 4.0
+disk_allocation_ratio = 10.0
+cpu_allocation_ratio = 16.0
+# volume-backed servers only, mostly; leave the host's disk alone
+reserved_host_disk_mb = 0
+reserved_host_memory_mb = 256
+instance_usage_audit = False
+heal_instance_info_cache_interval = -1
+sync_power_state_interval = -1
+
+[wsgi]
+api_paste_config = ${venv}/etc/nova/api-paste.ini
+
+[api]
+auth_strategy = keystone
+
+[api_database]
+connection = ${db_url}/nova_api?charset=utf8mb4
+
+[database]
+connection = ${db_url}/nova?charset=utf8mb4
+
+[oslo_concurrency]
+lock_path = ${nova_lock}
+
+[conductor]
+workers = 1
+
+[scheduler]
+workers = 1
+discover_hosts_in_cells_interval = -1
+
+[filter_scheduler]
+# tempest's multiattach and many servers at once on one host
+track_instance_changes = False
+
+[libvirt]
+virt_type = qemu
+cpu_mode = none
+connection_uri = qemu:///system
+device_detach_timeout = 5
+device_detach_attempts = 3
+live_migration_uri = qemu+ssh://%s/system
+
+[vnc]
+enabled = False
+
+[spice]
+enabled = False
+
+[serial_console]
+enabled = False
+
+[os_vif_ovs]
+ovsdb_connection = unix:${ovs_run}/db.sock
+ovsdb_interface = native
+
+[scaleio]
+# the compute host is the simulator's SDC host sdc1
+search_path = ${sdc_dir}/by-id
+drv_cfg_path = ${sdc_dir}/drv_cfg
+
+[oslo_messaging_notifications]
+driver = noop
+
+[notifications]
+notification_format = unversioned
+
+[glance]
+api_servers = ${glance_url}
+
+[neutron]
+url = ${neutron_url}
+"""
+
+
+def nova(stack):
+    d = stack.layout.etc('nova')
+    os.makedirs(d, exist_ok=True)
+    text = string.Template(NOVA_CONF).substitute(_values(stack))
+    text += _authtoken(stack, 'nova', SERVICE_PASSWORD)
+    text += _auth_section(stack, 'placement', 'placement', SERVICE_PASSWORD)
+    text += _auth_section(stack, 'neutron', 'neutron', SERVICE_PASSWORD)
+    text += _auth_section(stack, 'cinder', 'nova', SERVICE_PASSWORD)
+    text += 'catalog_info = block-storage::publicURL\n'
+    text += _auth_section(stack, 'service_user', 'nova', SERVICE_PASSWORD)
+    text += 'send_service_user_token = true\n'
+    write_file(os.path.join(d, 'nova.conf'), text, mode=0o600)
+    # nova-api under uwsgi reads these (OS_NOVA_CONFIG_FILES): the paste
+    # ini must be among them
+    write_file(os.path.join(d, 'nova-api.conf'),
+               '[DEFAULT]\nlog_file = %s\n'
+               % stack.layout.log('nova-api.log'))
+    _copy(os.path.join(stack.layout.venv, 'etc', 'nova', 'api-paste.ini'),
+          os.path.join(d, 'api-paste.ini'))
+
+
+def _copy(src, dst):
+    with open(src) as f:
+        write_file(dst, f.read())
+
+
+GLANCE_CONF = """\
+[DEFAULT]
+log_file = ${logs}/glance-api.log
+debug = False
+enabled_backends = fs:file
+# show_image_direct_url lets cinder know the image's store
+show_image_direct_url = True
+show_multiple_locations = False
+# a volume uploaded to an image is the whole device: the array's 8 GiB
+# allocation unit behind a 1 GiB Cinder volume
+image_size_cap = 17179869184
+
+[database]
+connection = ${db_url}/glance?charset=utf8mb4
+
+[glance_store]
+default_backend = fs
+
+[fs]
+filesystem_store_datadir = ${glance_images}
+
+[os_glance_staging_store]
+filesystem_store_datadir = ${glance_staging}
+
+[os_glance_tasks_store]
+filesystem_store_datadir = ${glance_tasks}
+
+[oslo_concurrency]
+lock_path = ${glance_lock}
+
+[paste_deploy]
+flavor = keystone
+config_file = ${venv}/etc/glance/glance-api-paste.ini
+
+[image_format]
+# the harness's image and tempest's are raw
+require_image_format_match = False
+"""
+
+
+def glance(stack):
+    d = stack.layout.etc('glance')
+    os.makedirs(d, exist_ok=True)
+    write_file(os.path.join(d, 'glance-api.conf'),
+               string.Template(GLANCE_CONF).substitute(_values(stack))
+               + _authtoken(stack, 'glance', SERVICE_PASSWORD),
+               mode=0o600)
+
+
+NEUTRON_CONF = """\
+[DEFAULT]
+log_file = ${logs}/neutron-api.log
+debug = False
+state_path = ${neutron_state}
+core_plugin = ml2
+service_plugins = ovn-router
+allow_overlapping_ips = True
+auth_strategy = keystone
+transport_url = rabbit://guest:guest@127.0.0.1:${amqp_port}/
+notify_nova_on_port_status_changes = True
+notify_nova_on_port_data_changes = True
+api_workers = 1
+rpc_workers = 0
+rpc_state_report_workers = 0
+api_paste_config = ${venv}/etc/neutron/api-paste.ini
+
+[database]
+connection = ${db_url}/neutron?charset=utf8mb4
+
+[oslo_concurrency]
+lock_path = ${neutron_lock}
+
+[ml2]
+type_drivers = local,flat,vlan,geneve
+tenant_network_types = geneve
+mechanism_drivers = ovn
+extension_drivers = port_security
+
+[ml2_type_geneve]
+vni_ranges = 1:65536
+max_header_size = 38
+
+[ovn]
+ovn_nb_connection = unix:${ovs_run}/ovnnb_db.sock
+ovn_sb_connection = unix:${ovs_run}/ovnsb_db.sock
+ovn_metadata_enabled = False
+enable_distributed_floating_ip = False
+
+[securitygroup]
+enable_security_group = True
+
+[experimental]
+linuxbridge = False
+"""
+
+
+def neutron(stack):
+    d = stack.layout.etc('neutron')
+    os.makedirs(d, exist_ok=True)
+    write_file(os.path.join(d, 'neutron.conf'),
+               string.Template(NEUTRON_CONF).substitute(_values(stack))
+               + _authtoken(stack, 'neutron', SERVICE_PASSWORD)
+               + _auth_section(stack, 'nova', 'nova', SERVICE_PASSWORD)
+               + _auth_section(stack, 'placement', 'placement',
+                               SERVICE_PASSWORD),
+               mode=0o600)
+
+
+SUDO_SHIM = """\
+#!/bin/sh
+# tools/openstack (harness only): the services run as root and this
+# machine has no sudo; privsep and rootwrap call "sudo CMD...".
+exec "$@"
+"""
+
+
+def privileges(stack):
+    """The sudo shim, and rootwrap.conf copies pointing at the venv."""
+    c = stack.cloud_paths()
+    write_file(os.path.join(c.bin, 'sudo'), SUDO_SHIM, mode=0o755)
+    for project in ('nova', 'cinder'):
+        etc = os.path.join(stack.layout.venv, 'etc', project)
+        d = os.path.join(c.rootwrap, project)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(etc, 'rootwrap.conf')) as f:
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            if line.startswith('filters_path'):
+                line = 'filters_path = %s' % os.path.join(etc, 'rootwrap.d')
+            elif line.startswith('exec_dirs'):
+                line = ('exec_dirs = %s,/sbin,/usr/sbin,/bin,/usr/bin,'
+                        '/usr/local/bin,/usr/local/sbin'
+                        % os.path.join(stack.layout.venv, 'bin'))
+            out.append(line)
+        write_file(os.path.join(d, 'rootwrap.conf'), '\n'.join(out) + '\n')
+
+
+def service_env(stack, **extra):
+    """Environment of an OpenStack service: the sudo shim first on PATH."""
+    c = stack.cloud_paths()
+    env = dict(os.environ, PATH='%s:%s:/usr/local/sbin:/usr/local/bin:'
+               '/usr/sbin:/usr/bin:/sbin:/bin' % (
+                   c.bin, os.path.join(stack.layout.venv, 'bin')))
+    env.update(extra)
+    return env
+
+
+CINDER_CLOUD_DEFAULT = """\
+backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
+backup_posix_path = %s
+backup_workers = 1
+# A backup reads the whole device: the array's 8 GiB unit behind a 1 GiB
+# volume, mostly zeros. zstd makes that a few MiB on disk (zlib or no
+# compression: minutes a backup here); 64 MiB files, not 2 GB ones that
+# cinder-backup holds in memory.
+backup_file_size = 67108864
+backup_compression_algorithm = zstd
+# one SHA-256 a MiB, not a 32 KiB block: 8 GiB make 8192, not 262144
+backup_sha_block_size_bytes = 1048576
+"""

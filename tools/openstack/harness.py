@@ -55,6 +55,8 @@ def update_settings(lay, args):
         }
     if args.debug is not None:
         settings['debug'] = args.debug
+    if args.cinder_only is not None:
+        settings['cinder_only'] = args.cinder_only
     lay.write_settings(settings)
     return settings
 
@@ -83,16 +85,33 @@ def cmd_up(lay, args):
 
 def cmd_down(lay, args):
     if os.path.isdir(lay.run):
-        stack.down(procs.PidFiles(lay.run))
+        stack.down(procs.PidFiles(lay.run), lay)
     else:
         say('nothing to stop')
 
 
+def _guests_rss():
+    """RSS KiB of Nova's guests (qemu detaches from libvirtd)."""
+    total = 0
+    for pid in procs.find_by_name('qemu-system-x86'):
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as f:
+                if b'guest=instance-' not in f.read():
+                    continue
+        except OSError:
+            continue
+        total += procs.rss_kib(pid)
+    return total
+
+
 def _stack_rss(pids):
-    """{service: RSS KiB of its process and descendants}."""
-    return {name: procs.tree_rss_kib(record['pid'])
-            for name, record in ((n, pids.running(n)) for n in pids.names())
-            if record}
+    """{service: RSS KiB of its process and descendants}, and the guests."""
+    rss = {name: procs.tree_rss_kib(record['pid'])
+           for name, record in ((n, pids.running(n)) for n in pids.names())
+           if record}
+    if 'libvirtd' in rss:
+        rss['guests (qemu)'] = _guests_rss()
+    return rss
 
 
 def cmd_status(lay, args):
@@ -110,6 +129,9 @@ def cmd_status(lay, args):
             rc = 1
         else:
             print('%-17s -' % name)
+    if 'guests (qemu)' in rss:
+        print('%-17s %-24s %7.0f MiB' % ('guests (qemu)', '',
+                                         rss['guests (qemu)'] / 1024.0))
     if args.memory:
         print('stack RSS now: %.0f MiB' % (sum(rss.values()) / 1024.0))
     if args.sample:
@@ -173,6 +195,12 @@ def parse_args(argv):
                     help='back to the simulator after --gateway')
     up.add_argument('--debug', action='store_true', default=None,
                     help='cinder debug logging')
+    up.add_argument('--cinder-only', action='store_true', default=None,
+                    help='Keystone and Cinder only: no Nova, Placement, '
+                         'Glance, Neutron/OVN, libvirt or cinder-backup '
+                         '(kept in settings.json; --cloud undoes it)')
+    up.add_argument('--cloud', dest='cinder_only', action='store_false',
+                    help='the whole cloud again after --cinder-only')
     sub.add_parser('down', help='stop what up started')
     st = sub.add_parser('status', help='what runs')
     st.add_argument('--memory', action='store_true',

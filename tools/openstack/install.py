@@ -17,13 +17,32 @@ SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     'tempest_shim')
 PACKAGES = ['cinder==29.0.0', 'keystone==30.0.0', 'tempest==47.0.0',
             'cinder-tempest-plugin==1.23.0', 'python-openstackclient',
-            'gunicorn', 'PyMySQL']
+            'gunicorn', 'PyMySQL',
+            # the cloud around Cinder (up's default; --cinder-only leaves
+            # it out): the APIs run under uwsgi
+            'nova==34.0.0', 'openstack-placement==16.0.0', 'glance==33.0.0',
+            'neutron==29.0.0', 'os-vif', 'ovsdbapp', 'osc-placement',
+            'libvirt-python', 'uwsgi']
 # package: (binaries it brings, process names of a server already running)
 APT = {
     'mariadb-server': (['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db',
                         '/usr/bin/mariadb'], ['mariadbd', 'mysqld']),
     'rabbitmq-server': (['/usr/lib/rabbitmq/bin/rabbitmq-server'],
                         ['beam.smp']),
+    # nova-compute's hypervisor (libvirt-python builds against libvirt-dev)
+    'libvirt-daemon-system': (['/usr/sbin/libvirtd', '/usr/sbin/virtlogd'],
+                              ['libvirtd']),
+    'libvirt-dev': (['/usr/include/libvirt/libvirt.h'], []),
+    'pkg-config': (['/usr/bin/pkg-config'], []),
+    'qemu-system-x86': (['/usr/bin/qemu-system-x86_64'], []),
+    'qemu-utils': (['/usr/bin/qemu-img'], []),
+    # Neutron's ML2/OVN on OVS's userspace datapath, started by the harness
+    'openvswitch-switch': (['/usr/sbin/ovs-vswitchd', '/usr/bin/ovs-vsctl',
+                            '/usr/bin/ovsdb-tool'], ['ovs-vswitchd']),
+    'ovn-central': (['/usr/bin/ovn-northd'], ['ovn-northd']),
+    'ovn-host': (['/usr/bin/ovn-controller'], ['ovn-controller']),
+    # LUKS for encrypted volumes (os-brick's encryptors)
+    'cryptsetup-bin': (['/usr/sbin/cryptsetup'], []),
 }
 
 
@@ -45,7 +64,7 @@ def apt_packages():
             continue
         missing.append(package)
     if not missing:
-        print('harness: apt: %s installed' % ' and '.join(sorted(APT)))
+        print('harness: apt: %s installed' % ', '.join(sorted(APT)))
         return
     if os.geteuid() != 0:
         raise procs.HarnessError('need root to apt-get install %s'

@@ -89,6 +89,9 @@ class Env:
     # system_id, api_version and sdcs (name, guid, host_dir, device_dir)
     gateway: dict
     ports: dict
+    # the cloud around Cinder (None with up --cinder-only): flavor_ref,
+    # flavor_ref_alt, image_ref, compute_host, image_file, boot_marker
+    cloud: dict = None
 
     def openrc(self):
         """The ``OS_*`` variables of the cloud's admin."""

@@ -11,6 +11,7 @@ import json
 import os
 import typing
 
+import cloud
 import configs
 import procs
 import rest
@@ -53,6 +54,7 @@ class Service:
     databases: tuple = ()
     user: tuple = None
     catalog: tuple = ()
+    before_stop: typing.Callable = None     # (layout) before down stops it
 
 
 # -- scaleio-sim
@@ -185,27 +187,86 @@ def _backends_up(stack):
     return all('%s#%s' % hp in pools for hp in expected.items())
 
 
+def _cinder_command(name):
+    def command(stack):
+        conf = ['--config-file', stack.layout.etc('cinder.conf')]
+        if stack.cloud and name in SDC_HOST_SERVICES:
+            # a simulated SDC host: stock os-brick through the stand-in
+            # (oslo.log would name its log after the script)
+            return [stack.layout.bin('python'),
+                    os.path.join(HERE, 'harness_sdc_standin.py'),
+                    name] + conf + ['--log-file', name + '.log']
+        return [stack.layout.bin(name)] + conf
+    return command
+
+
+def _cinder_env(stack):
+    if not stack.cloud:
+        return None
+    return configs.service_env(stack, HARNESS_SDC_HOST_DIR=os.path.join(
+        stack.cloud_paths().sim_hosts, configs.CINDER_SDC))
+
+
+def _cinder_setup(stack):
+    if stack.cloud:
+        configs.privileges(stack)
+    _cinder_db_sync(stack)
+
+
+# The Cinder services that attach volumes on their host (image copy,
+# backup, host-assisted migration)
+SDC_HOST_SERVICES = ('cinder-volume', 'cinder-backup')
+
+
 def _cinder(name, **kw):
     """A Cinder service: its console script with cinder.conf."""
     # cinder.conf names the simulator's CA file
     kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
-    return Service(name, command=lambda stack: [
-        stack.layout.bin(name), '--config-file',
-        stack.layout.etc('cinder.conf')], config=configs.cinder,
-        setup=_cinder_db_sync, log=name + '.log', **kw)
+    return Service(name, command=_cinder_command(name), env=_cinder_env,
+                   config=configs.cinder, setup=_cinder_setup,
+                   log=name + '.log', **kw)
+
+
+def _cloud(settings):
+    return not settings.get('cinder_only')
+
+
+def _simulator_command(stack):
+    cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
+           '--port', str(stack.port('simulator')), '--tls',
+           '--state-dir', stack.paths.sim_state,
+           '--ready-file', stack.paths.sim_ready]
+    if stack.cloud:
+        # guests need block devices: links to loop devices
+        cmd += ['--device-mode', 'loop']
+    return cmd
+
+
+def _ovs(name, command, **kw):
+    kw.setdefault('timeout', 30)
+    return Service(name, command=command, env=cloud.ovs_env,
+                   when=_cloud, log=name + '.log', **kw)
+
+
+def _keystone_user(name):
+    return (name, configs.SERVICE_PASSWORD)
+
+
+def _nova(name, **kw):
+    return Service(name, command=cloud.nova_daemon(name),
+                   env=configs.service_env, config=configs.nova,
+                   setup=cloud.nova_setup, when=_cloud, log=name + '.log',
+                   **kw)
 
 
 # In start order; down stops them in reverse, each once nothing that
 # still runs needs it.
 SERVICES = [
-    Service('simulator', command=lambda stack: [
-        stack.layout.bin('scaleio-sim'), '--host', configs.HOST, '--port',
-        str(stack.port('simulator')), '--tls',
-        '--state-dir', stack.paths.sim_state,
-        '--ready-file', stack.paths.sim_ready],
-        port=18443, setup=_forget_sim_ready, timeout=30,
-        ready=lambda stack: os.path.exists(stack.paths.sim_ready),
-        on_ready=_sim_ready, when=lambda settings: 'gateway' not in settings),
+    Service('simulator', command=_simulator_command,
+            port=18443, setup=_forget_sim_ready, timeout=30,
+            ready=lambda stack: os.path.exists(stack.paths.sim_ready),
+            on_ready=_sim_ready,
+            when=lambda settings: 'gateway' not in settings),
     Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
         port=13306, config=configs.mariadb, setup=_mariadb_install_db,
@@ -235,4 +296,73 @@ SERVICES = [
                      ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
     _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
     _cinder('cinder-volume', ready=_backends_up, timeout=300),
+    _cinder('cinder-backup', ready=cloud.backup_ready, timeout=120,
+            when=_cloud),
+    # -- the cloud around Cinder (not with up --cinder-only)
+    # Open vSwitch (userspace datapath) and OVN for Neutron's ML2/OVN
+    _ovs('ovsdb-server', cloud.ovsdb_command('db'),
+         setup=cloud.ovsdb_create('db'), ready=cloud.ovsdb_ready('db')),
+    _ovs('ovsdb-nb', cloud.ovsdb_command('ovnnb_db'),
+         setup=cloud.ovsdb_create('ovnnb_db'),
+         ready=cloud.ovsdb_ready('ovnnb_db')),
+    _ovs('ovsdb-sb', cloud.ovsdb_command('ovnsb_db'),
+         setup=cloud.ovsdb_create('ovnsb_db'),
+         ready=cloud.ovsdb_ready('ovnsb_db')),
+    _ovs('ovn-northd', cloud.northd_command, after=('ovsdb-nb', 'ovsdb-sb'),
+         ready=cloud.northd_ready),
+    _ovs('ovs-vswitchd', cloud.vswitchd_command, after=('ovsdb-server',),
+         setup=cloud.vswitchd_setup, ready=cloud.vswitchd_ready,
+         on_ready=cloud.vswitchd_on_ready),
+    _ovs('ovn-controller', cloud.controller_command,
+         after=('ovs-vswitchd', 'ovsdb-sb'), ready=cloud.controller_ready),
+    # libvirt for nova-compute (qemu TCG)
+    Service('virtlogd', command=lambda stack: ['/usr/sbin/virtlogd'],
+            when=_cloud, ready=lambda stack: os.path.exists(
+                '/run/libvirt/virtlogd-sock'), timeout=30),
+    Service('libvirtd', command=cloud.libvirtd_command, after=('virtlogd',),
+            setup=cloud.kvm_group, ready=cloud.libvirtd_ready, when=_cloud,
+            before_stop=cloud.before_libvirtd_stops, timeout=120),
+    # the APIs under uwsgi
+    Service('placement', command=cloud.uwsgi(
+        'placement', 'placement.wsgi.api:application'),
+        env=cloud.placement_env, ready=cloud.http_ready('placement'),
+        port=18778, after=('mariadb', 'keystone'),
+        config=configs.placement, setup=cloud.placement_setup,
+        log='placement.log', when=_cloud, databases=('placement',),
+        user=_keystone_user('placement'),
+        catalog=(('placement', 'placement', ''),)),
+    Service('glance-api', command=cloud.uwsgi(
+        'glance-api', 'glance.wsgi.api:application', chunked=True),
+        env=cloud.glance_env, ready=cloud.http_ready('glance-api'),
+        port=9292, after=('mariadb', 'keystone'),
+        config=configs.glance, setup=cloud.glance_setup,
+        log='glance-api.log', when=_cloud, databases=('glance',),
+        user=_keystone_user('glance'), catalog=(('glance', 'image', ''),)),
+    Service('neutron-api', command=cloud.uwsgi(
+        'neutron-api', 'neutron.wsgi.api:application'),
+        env=cloud.neutron_env, ready=cloud.http_ready('neutron-api'),
+        port=19696,
+        after=('mariadb', 'keystone', 'rabbitmq', 'ovn-northd'),
+        config=configs.neutron, setup=cloud.neutron_setup,
+        log='neutron-api.log', when=_cloud, databases=('neutron',),
+        user=_keystone_user('neutron'),
+        catalog=(('neutron', 'network', ''),)),
+    Service('nova-api', command=cloud.uwsgi(
+        'nova-api', 'nova.wsgi.osapi_compute:application'),
+        env=cloud.nova_api_env, ready=cloud.http_ready('nova-api'),
+        port=18774,
+        after=('mariadb', 'keystone', 'rabbitmq'), config=configs.nova,
+        setup=cloud.nova_setup, log='nova-api.log', when=_cloud,
+        databases=('nova_api', 'nova', 'nova_cell0'),
+        user=_keystone_user('nova'),
+        catalog=(('nova', 'compute', '/v2.1'),)),
+    _nova('nova-conductor', after=('nova-api',),
+          ready=cloud.nova_service_up('nova-conductor')),
+    _nova('nova-scheduler', after=('nova-api', 'placement'),
+          ready=cloud.nova_service_up('nova-scheduler')),
+    _nova('nova-compute', after=(
+        'nova-conductor', 'nova-scheduler', 'libvirtd', 'neutron-api',
+        'glance-api', 'ovn-controller', 'simulator', 'cinder-api'),
+        ready=cloud.compute_ready, on_ready=cloud.compute_on_ready,
+        timeout=180),
 ]

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 
+import cloud
 import configs
 import layout
 import procs
@@ -29,9 +30,18 @@ class Stack:
         self.paths = configs.paths(lay)
         self.pids = procs.PidFiles(lay.run)
         self.services = [s for s in services.SERVICES if s.when(settings)]
+        # Nova, Glance, Neutron... around Cinder, unless up --cinder-only
+        self.cloud = not settings.get('cinder_only')
+        self._cloud_paths = None
+        self.cloud_objects = None   # flavors and image (cloud_setup.py)
         self.sim = None         # the simulator's ready file, once ready
         self._cinder = None
         self.errors = {}        # name: why its last readiness check failed
+
+    def cloud_paths(self):
+        if self._cloud_paths is None:
+            self._cloud_paths = configs.cloud_paths(self)
+        return self._cloud_paths
 
     def port(self, name):
         return next(s.port for s in services.SERVICES if s.name == name)
@@ -148,18 +158,32 @@ class Stack:
             backends=[{'name': n, 'pool': p}
                       for n, p in configs.backends(gw)],
             gateway=gateway,
-            ports={s.name: s.port for s in self.services if s.port})
+            ports={s.name: s.port for s in self.services if s.port},
+            cloud=self.cloud_env())
+
+    def cloud_env(self):
+        """What tempest and the demo need of the cloud, or None."""
+        if not self.cloud:
+            return None
+        return dict(self.cloud_objects or {},
+                    compute_host=configs.COMPUTE_HOST,
+                    image_file=self.layout.data('boot-sector.img'),
+                    boot_marker=cloud.MARKER)
 
 
-def down(pids):
+def down(pids, lay=None):
     """Stop every service, then what else has a pid file (epmd).
 
     Together, each time: the services nothing still running needs.
     """
     t0 = time.monotonic()
     took = {}
+    hooks = {s.name: s.before_stop for s in services.SERVICES
+             if s.before_stop}
 
     def stop(name):
+        if name in hooks and pids.running(name):
+            hooks[name](lay)
         took[name] = procs.stop(pids, name)
 
     remaining = list(services.SERVICES)
