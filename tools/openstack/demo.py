@@ -11,7 +11,14 @@ this host, the simulator's SDC ``sdc1``, through our connector
 (``scaleio_nova.connector.ScaleIOConnector``): a Cinder attachment with
 the connector's properties, ``connect_volume``, a pattern written through
 the device and read back; then it detaches and deletes everything and
-checks that the array holds none of it. Each step prints its wall time
+checks that the array holds none of it. With the whole cloud up (not
+``up --cinder-only``) it also does what a cloud user does: uploads the
+harness's boot sector to Glance, makes a bootable volume from it, boots a
+server from that volume (``openstack server create --volume``: Nova and
+our compute driver), waits for the guest's console marker, attaches the
+first volume to the running server, extends it while attached (libvirt
+shows the guest's disk grow), detaches it, and deletes the server, the
+boot volume and the image. Each step prints its wall time
 and what it ran. Against a real gateway (``harness.py up --gateway``) the
 local attach is left out: this host has no SDC of that system.
 
@@ -47,6 +54,8 @@ MIB = 1 << 20
 GIB = 1 << 30
 SIZE_GIB = 1            # asked at create; the array allocates 8 GiB
 EXTENDED_GIB = 10       # the array goes to 16 GiB
+ATTACHED_GIB = 20       # extended while a server uses it: 24 on the array
+IMAGE_PROPERTIES = {'hw_disk_bus': 'scsi', 'hw_scsi_model': 'virtio-scsi'}
 QOS = {'maxIOPS': '500', 'maxBWS': '10240'}      # KB/s: 10 MB/s
 ATTACH_MICROVERSION = '3.54'
 WAIT_TIMEOUT = 120.0
@@ -104,10 +113,13 @@ class Cloud:
                                   env.cinder_url)
 
     # -- the CLI
-    def cli(self, *args, microversion=None, parse=True):
+    def cli(self, *args, microversion=None, parse=True, compute=None,
+            text=False):
         cmd = ['openstack']
         if microversion:
             cmd += ['--os-volume-api-version', microversion]
+        if compute:
+            cmd += ['--os-compute-api-version', compute]
         cmd += list(args)
         self.steps.note('$ ' + ' '.join(shlex.quote(a) for a in cmd))
         if parse:
@@ -121,7 +133,7 @@ class Cloud:
                 (proc.stderr or proc.stdout).strip()[-2000:]))
         if parse and proc.stdout.strip():
             return json.loads(proc.stdout)
-        return None
+        return proc.stdout if text else None
 
     def wait(self, kind, object_id, status, gone=False):
         """Poll /volumes or /snapshots until status (or 404 if gone)."""
@@ -409,11 +421,127 @@ class Scenario:
                        parse=False)
         self._drop_undo('QoS spec')
 
+    # ------------------------------------------- the cloud user's steps
+    def upload_image(self):
+        cloud = self.env.cloud
+        props = []
+        for key, value in sorted(IMAGE_PROPERTIES.items()):
+            props += ['--property', '%s=%s' % (key, value)]
+        image = self.cloud.cli(
+            'image', 'create', '--disk-format', 'raw', '--container-format',
+            'bare', '--file', cloud['image_file'], *props,
+            self.name('image'))
+        self.ids['image'] = image['id']
+        self.undo.append(('image', lambda: self.cloud.cli(
+            'image', 'delete', image['id'], parse=False)))
+        self.steps.note('image %s: %s bytes, %s' % (
+            image['id'], image.get('size'), image.get('status')))
+
+    def boot_volume(self):
+        self.create_volume('boot', '--image', self.ids['image'],
+                           '--bootable')
+
+    def server_create(self):
+        server = self.cloud.cli(
+            'server', 'create', '--volume', self.ids['boot'], '--flavor',
+            self.env.cloud['flavor_ref'], '--nic', 'none', '--wait',
+            self.name('server'), compute='2.37')
+        self.ids['server'] = server['id']
+        self.undo.append(('server', lambda: self.cloud.cli(
+            'server', 'delete', '--wait', server['id'], parse=False)))
+        if 'OS-EXT-SRV-ATTR:instance_name' not in server:
+            server = self.cloud.cli('server', 'show', server['id'])
+        self.ids['instance'] = server.get('OS-EXT-SRV-ATTR:instance_name')
+        self.steps.note('server %s %s on %s (%s)' % (
+            server['id'], server['status'],
+            server.get('OS-EXT-SRV-ATTR:host'), self.ids['instance']))
+        self.steps.note(self.array.describe(self.ids['boot']))
+
+    def console(self):
+        marker = self.env.cloud['boot_marker']
+        t0 = time.monotonic()
+        while True:
+            text = self.cloud.cli('console', 'log', 'show',
+                                  self.ids['server'], parse=False,
+                                  text=True) or ''
+            if marker in text:
+                break
+            if time.monotonic() - t0 > WAIT_TIMEOUT:
+                raise DemoError('no %s on the console of server %s'
+                                % (marker, self.ids['server']))
+            time.sleep(1)
+        self.steps.note('console: %s' % marker)
+
+    def server_attach(self):
+        self.cloud.cli('server', 'add', 'volume', self.ids['server'],
+                       self.ids['volume'], parse=False)
+        self.undo.append(('server attachment', lambda: self.cloud.cli(
+            'server', 'remove', 'volume', self.ids['server'],
+            self.ids['volume'], parse=False)))
+        self.cloud.wait('volumes', self.ids['volume'], 'in-use')
+        self.steps.note('guest disks: %s' % self.guest_disks())
+        self.steps.note(self.array.describe(self.ids['volume']))
+
+    def attached_extend(self):
+        self.cloud.cli('volume', 'set', '--size', str(ATTACHED_GIB),
+                       self.ids['volume'], microversion='3.42',
+                       parse=False)
+        t0 = time.monotonic()
+        while True:
+            vol = self.cloud.wait('volumes', self.ids['volume'], 'in-use')
+            disks = self.guest_disks()
+            if vol['size'] == ATTACHED_GIB and any(
+                    size >= ATTACHED_GIB * GIB for size in disks.values()):
+                break
+            if time.monotonic() - t0 > WAIT_TIMEOUT:
+                raise DemoError('volume %d GiB, guest disks %s'
+                                % (vol['size'], disks))
+            time.sleep(1)
+        self.steps.note('volume %s: %d GiB in Cinder; guest disks: %s' % (
+            vol['id'], vol['size'], disks))
+        self.steps.note(self.array.describe(vol['id']))
+
+    def server_detach(self):
+        self.cloud.cli('server', 'remove', 'volume', self.ids['server'],
+                       self.ids['volume'], parse=False)
+        self._drop_undo('server attachment')
+        self.cloud.wait('volumes', self.ids['volume'], 'available')
+        self.steps.note('guest disks: %s' % self.guest_disks())
+        self.steps.note(self.array.describe(self.ids['volume']))
+
+    def server_delete(self):
+        self.cloud.cli('server', 'delete', '--wait', self.ids['server'],
+                       parse=False)
+        self._drop_undo('server')
+        self.delete('boot')
+        self.cloud.cli('image', 'delete', self.ids['image'], parse=False)
+        self._drop_undo('image')
+
+    def guest_disks(self):
+        """{target: bytes} of the guest's disks, as libvirt sees them."""
+        uri = 'qemu:///system'
+        listing = subprocess.run(
+            ['virsh', '-c', uri, 'domblklist', self.ids['instance']],
+            capture_output=True, text=True, timeout=60).stdout
+        disks = {}
+        for line in listing.splitlines()[2:]:
+            parts = line.split()
+            if len(parts) == 2:
+                info = subprocess.run(
+                    ['virsh', '-c', uri, 'domblkinfo', self.ids['instance'],
+                     parts[0]], capture_output=True, text=True,
+                    timeout=60).stdout
+                for row in info.splitlines():
+                    if row.startswith('Capacity:'):
+                        disks[parts[0]] = int(row.split()[1])
+        return disks
+
     def check_array(self, before):
         from scaleio_client import names
         left = self.array.names()
         ours = {names.id_to_name(self.ids[k]): k
-                for k in ('volume', 'snapshot', 'clone') if k in self.ids}
+                for k in ('volume', 'snapshot', 'clone', 'boot')
+                if k in self.ids}
         still = sorted('%s (%s)' % (ours[n], n) for n in ours if n in left)
         self.steps.note('array pools %s: %d volumes and snapshots (%d before '
                         'the demo)' % (', '.join(p for p, _ in
@@ -492,6 +620,20 @@ def main():
         else:
             print('    (no local attach: a real gateway, and this host has '
                   'no SDC of it)')
+        if env.cloud:
+            run('image upload (the boot sector, to Glance)', s.upload_image)
+            run('bootable volume from the image', s.boot_volume)
+            run('server create --volume (boot from ScaleIO)',
+                s.server_create)
+            run('guest console shows %s' % env.cloud['boot_marker'],
+                s.console)
+            run('server add volume (attach to the running server)',
+                s.server_attach)
+            run('volume extend while attached %d -> %d GiB'
+                % (EXTENDED_GIB, ATTACHED_GIB), s.attached_extend)
+            run('server remove volume (detach)', s.server_detach)
+            run('server delete, boot volume and image delete',
+                s.server_delete)
         run('clone delete', s.delete, 'clone')
         run('snapshot delete', s.delete, 'snapshot')
         run('volume delete', s.delete, 'volume')
