@@ -620,7 +620,8 @@ def main():
         else:
             print('    (no local attach: a real gateway, and this host has '
                   'no SDC of it)')
-        if env.cloud:
+        # Nova's compute host is a simulated SDC: not with a real gateway.
+        if env.cloud and s.sdc:
             run('image upload (the boot sector, to Glance)', s.upload_image)
             run('bootable volume from the image', s.boot_volume)
             run('server create --volume (boot from ScaleIO)',
