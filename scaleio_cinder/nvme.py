@@ -55,13 +55,15 @@ def volume_nguid(volume_id, system_id):
     return '%s%s%s' % (volume_id, NGUID_VENDOR, system_id[-10:])
 
 
-class NvmeAttachments:
-    """Map and unmap one backend's volumes to NVMe/TCP hosts."""
+class NvmeAttachments(attach.Attachments):
+    """Map and unmap one backend's volumes to NVMe/TCP hosts.
+
+    ``terminate_connection`` (a mapping another attachment on the host
+    uses stays) is the SDC attachments'; attach and detach are NVMe's.
+    """
 
     def __init__(self, backend, gateway, replication):
-        self.backend = backend
-        self.gateway = gateway
-        self.replication = replication
+        super().__init__(backend, gateway, replication)
         self._qos_warned = False
 
     def initialize_connection(self, volume, connector):
@@ -131,13 +133,6 @@ class NvmeAttachments:
             self.gateway.remove_host(host_id)
             LOG.info('Removed NVMe host %s: its last mapping went.',
                      host_id)
-
-    def terminate_connection(self, volume, connector):
-        if connector is not None and attach.attachments_on_host(
-                volume, connector) > 1:
-            return True
-        self.detach(volume, connector)
-        return False
 
     def detach(self, obj, connector):
         volume_id = self.backend.provider_id(obj)
