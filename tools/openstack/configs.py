@@ -18,8 +18,6 @@ DB_USER = 'os'
 DB_PASSWORD = 'ospass'
 CINDER_HOST = 'harness'
 RABBIT_NODE = 'harness@localhost'
-RABBIT_DIST_PORT = 15674
-EPMD_PORT = 14369
 SIM_USER = 'admin'
 SIM_PASSWORD = 'Scaleio123'
 SIM_POOLS = ['pd1:sp1', 'pd1:sp2']
@@ -192,6 +190,15 @@ def rabbitmq(stack):
     write_file(stack.layout.etc('enabled_plugins'), '[].\n')
 
 
+def rabbit_dist_port(stack):
+    return stack.port('rabbitmq') + 1
+
+
+def epmd_port(stack):
+    """Erlang's port mapper: private, so a system RabbitMQ is no bother."""
+    return stack.port('rabbitmq') - 1304
+
+
 def rabbitmq_env(stack):
     """Environment of rabbitmq-server: a private node on private ports."""
     return dict(
@@ -200,9 +207,9 @@ def rabbitmq_env(stack):
         RABBITMQ_NODENAME=RABBIT_NODE,
         RABBITMQ_NODE_IP_ADDRESS=HOST,
         RABBITMQ_NODE_PORT=str(stack.port('rabbitmq')),
-        RABBITMQ_DIST_PORT=str(RABBIT_DIST_PORT),
+        RABBITMQ_DIST_PORT=str(rabbit_dist_port(stack)),
         ERL_EPMD_ADDRESS=HOST,
-        ERL_EPMD_PORT=str(EPMD_PORT),
+        ERL_EPMD_PORT=str(epmd_port(stack)),
         RABBITMQ_MNESIA_BASE=stack.paths.rabbit_mnesia,
         RABBITMQ_LOG_BASE=stack.layout.logs,
         RABBITMQ_CONFIG_FILE=stack.layout.etc('rabbitmq'),

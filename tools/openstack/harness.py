@@ -57,6 +57,12 @@ def update_settings(lay, args):
         settings['debug'] = args.debug
     if args.cinder_only is not None:
         settings['cinder_only'] = args.cinder_only
+    if args.port_offset is not None:
+        settings['port_offset'] = args.port_offset
+    if settings.get('port_offset') and not settings.get('cinder_only'):
+        # libvirt and Open vSwitch are the host's: one cloud per host
+        raise procs.HarnessError('--port-offset needs --cinder-only (the '
+                                 'whole cloud runs once per host)')
     lay.write_settings(settings)
     return settings
 
@@ -199,6 +205,10 @@ def parse_args(argv):
                     help='Keystone and Cinder only: no Nova, Placement, '
                          'Glance, Neutron/OVN, libvirt or cinder-backup '
                          '(kept in settings.json; --cloud undoes it)')
+    up.add_argument('--port-offset', type=int, metavar='N',
+                    help='add N to every port, so that a second '
+                         '--cinder-only stack (its own --state) runs '
+                         'beside the first (kept in settings.json)')
     up.add_argument('--cloud', dest='cinder_only', action='store_false',
                     help='the whole cloud again after --cinder-only')
     sub.add_parser('down', help='stop what up started')

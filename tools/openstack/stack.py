@@ -44,7 +44,9 @@ class Stack:
         return self._cloud_paths
 
     def port(self, name):
-        return next(s.port for s in services.SERVICES if s.name == name)
+        """Where name listens: the table's port, moved by up --port-offset."""
+        return self.settings.get('port_offset', 0) + next(
+            s.port for s in services.SERVICES if s.name == name)
 
     def url(self, name):
         return 'http://%s:%d' % (configs.HOST, self.port(name))
@@ -104,7 +106,8 @@ class Stack:
     def is_ready(self, s, record, began):
         """Poll s once; fail if its process died or its time is up."""
         try:
-            ok = s.ready(self) if s.ready else rest.port_open(s.port)
+            ok = (s.ready(self) if s.ready
+                  else rest.port_open(self.port(s.name)))
         except Exception as e:      # noqa: not yet; said on timeout
             ok, self.errors[s.name] = False, e
         if ok:
@@ -158,7 +161,8 @@ class Stack:
             backends=[{'name': n, 'pool': p}
                       for n, p in configs.backends(gw)],
             gateway=gateway,
-            ports={s.name: s.port for s in self.services if s.port},
+            ports={s.name: self.port(s.name) for s in self.services
+                   if s.port},
             cloud=self.cloud_env())
 
     def cloud_env(self):
