@@ -2,7 +2,7 @@
 """Command line of the one-host OpenStack: install, up, down, status, wipe.
 
 ``python3 tools/openstack/harness.py [--state DIR] install|up|down|status|
-wipe`` (default state ``<repo>/.harness``): Keystone, Cinder with our
+kill|wipe`` (default state ``<repo>/.harness``): Keystone, Cinder with our
 driver, MariaDB and RabbitMQ. Standard library only: it builds the venv
 it then runs the services from. The services are the table in
 services.py; everything listens on 127.0.0.1 on private ports;
@@ -94,6 +94,16 @@ def cmd_down(lay, args):
         stack.down(procs.PidFiles(lay.run), lay)
     else:
         say('nothing to stop')
+
+
+def cmd_kill(lay, args):
+    """kill -9 services (a crash); "up" starts them again."""
+    pids = procs.PidFiles(lay.run)
+    for name in args.services:
+        if procs.kill(pids, name):
+            say('killed %s' % name)
+        else:
+            say('%s was not running' % name)
 
 
 def _guests_rss():
@@ -218,6 +228,9 @@ def parse_args(argv):
     st.add_argument('--sample', type=float, metavar='SECONDS',
                     help='sample the stack\'s RSS for SECONDS, print the '
                          'peak')
+    kill = sub.add_parser('kill', help='kill -9 services and what they '
+                          'started (a crash); "up" starts them again')
+    kill.add_argument('services', nargs='+', metavar='SERVICE')
     sub.add_parser('wipe', help='down, then delete the state but the venv')
     return p.parse_args(argv)
 
@@ -226,7 +239,8 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     lay = layout.Layout(args.state)
     command = {'install': cmd_install, 'up': cmd_up, 'down': cmd_down,
-               'status': cmd_status, 'wipe': cmd_wipe}[args.command]
+               'status': cmd_status, 'wipe': cmd_wipe,
+               'kill': cmd_kill}[args.command]
     t0 = time.monotonic()
     if args.command != 'status':
         # one install/up/down/wipe at a time per state dir (tempest and the

@@ -172,6 +172,32 @@ def stop(pids, name, timeout=30.0):
     return time.monotonic() - began
 
 
+def kill(pids, name):
+    """SIGKILL the recorded process and its session at once (a crash).
+
+    Returns False when nothing ran.
+    """
+    record = pids.running(name)
+    if record is None:
+        return False
+    victims = [record['pid']] + children(record['pid'])
+    try:
+        os.killpg(record['pid'], signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while (any(alive(pid) for pid in victims)
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    pids.remove(name)
+    return True
+
+
 def tail(path, lines=20):
     try:
         with open(path, errors='replace') as f:

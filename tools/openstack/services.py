@@ -114,7 +114,8 @@ RABBIT_BIN = '/usr/lib/rabbitmq/bin'
 
 def _record_epmd(stack):
     # erl starts epmd, which detaches: find it by our private port
-    epmd = procs.find_by_name('epmd', 'ERL_EPMD_PORT=%d' % configs.epmd_port(stack))
+    epmd = procs.find_by_name('epmd',
+                              'ERL_EPMD_PORT=%d' % configs.epmd_port(stack))
     if epmd and not stack.pids.running('epmd'):
         stack.pids.write('epmd', min(epmd))
 

@@ -58,6 +58,9 @@ CLOUD_SUITES = [
      r'test_shelve_instance)\.'),
 ]
 
+# tests/integration/openstack: ours, after tempest (run_harness_tests)
+HARNESS_SUITE = 'tests.integration.openstack'
+
 # What scaleio_cinder.driver.ScaleIODriver._update_volume_stats reports.
 VENDOR_NAME = 'Dell EMC'
 STORAGE_PROTOCOL = 'scaleio'
@@ -340,6 +343,26 @@ def run_suite(lay, ws, name, regex, concurrency):
     return stream, seconds, rc
 
 
+def run_harness_tests(lay, pattern='test*.py'):
+    """Our own harness-tier tests (tests/integration/openstack), alone.
+
+    They kill and restart services or fail a backend over, so they run
+    after tempest, alone. Returns (subunit bytes or None, seconds, rc).
+    """
+    out = os.path.join(lay.logs, 'harness-tests.log')
+    log('running tests/integration/openstack/%s, their log in %s'
+        % (pattern, out))
+    start = time.monotonic()
+    cmd = [lay.bin('python'), '-m', 'subunit.run', 'discover',
+           '-s', os.path.join(layout.REPO, *HARNESS_SUITE.split('.')),
+           '-t', layout.REPO, '-p', pattern]
+    env = dict(os.environ, SCALEIO_HARNESS_STATE=lay.state)
+    with open(out, 'ab') as err:
+        proc = subprocess.run(cmd, cwd=layout.REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=err)
+    return proc.stdout or None, time.monotonic() - start, proc.returncode
+
+
 # ------------------------------------------------------------------ rerun
 def class_of(test_id):
     """The test class a test id (or a class fixture's id) belongs to."""
@@ -474,6 +497,8 @@ def suite_of(test_id):
     for name, regex in SUITES + CLOUD_SUITES:
         if re.match(regex, bare):
             return name
+    if bare.startswith(HARNESS_SUITE + '.'):
+        return HARNESS_SUITE
     return 'other'
 
 
@@ -510,6 +535,10 @@ def cmd_run(lay, args):
     flaky = []
     if not args.regex and not args.no_rerun:
         flaky = rerun_failed(lay, ws, results, args.concurrency)
+    if not args.regex and not args.no_harness_tests:
+        stream, seconds, rc = run_harness_tests(lay)
+        _add_harness_results(results, streams, missing, bad_rc, stream,
+                             seconds, rc)
     combined = os.path.join(lay.state, 'tempest.subunit')
     with open(combined, 'wb') as f:
         if flaky:
@@ -536,6 +565,31 @@ def cmd_run(lay, args):
     return 1 if failed or missing or bad_rc else 0
 
 
+def _add_harness_results(results, streams, missing, bad_rc, stream,
+                         seconds, rc):
+    name = HARNESS_SUITE
+    tests = parse(stream) if stream else {}
+    if not tests:
+        log('%s left no results (rc %d); see %s' % (
+            name, rc, 'logs/harness-tests.log'))
+        missing.append(name)
+        return
+    streams.append(stream)
+    results.append((name, tests, seconds))
+    if rc and not any(s in ('fail', 'uxsuccess') for s, _ in tests.values()):
+        bad_rc.append((name, rc))
+
+
+def cmd_harness_tests(lay, args):
+    """Only our harness tests (the stack must be up); --pattern: files."""
+    stream, seconds, rc = run_harness_tests(lay, args.pattern)
+    results, streams, missing, bad_rc = [], [], [], []
+    _add_harness_results(results, streams, missing, bad_rc, stream,
+                         seconds, rc)
+    failed = report(results)
+    return 1 if failed or missing or bad_rc else 0
+
+
 def cmd_report(lay, args):
     with open(os.path.join(lay.state, 'tempest.subunit'), 'rb') as f:
         tests = parse(f.read())
@@ -549,7 +603,8 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('command', choices=['run', 'config', 'report'])
+    parser.add_argument('command', choices=['run', 'config', 'report',
+                                            'harness-tests'])
     parser.add_argument('--state', default=layout.DEFAULT_STATE,
                         help='harness state dir (default %(default)s)')
     parser.add_argument('--regex',
@@ -557,12 +612,19 @@ def main():
     parser.add_argument('--concurrency', type=int, default=2)
     parser.add_argument('--no-rerun', action='store_true',
                         help='do not run the classes of failed tests again')
+    parser.add_argument('--no-harness-tests', action='store_true',
+                        help='run tempest only, not our harness tests '
+                             '(tests/integration/openstack) after it')
+    parser.add_argument('--pattern', default='test*.py',
+                        help='harness-tests: which files of '
+                             'tests/integration/openstack (default '
+                             '%(default)s)')
     args = parser.parse_args()
     lay = layout.Layout(args.state)
     lay.reexec_in_venv()
     try:
-        return {'run': cmd_run, 'config': cmd_config,
-                'report': cmd_report}[args.command](lay, args)
+        return {'run': cmd_run, 'config': cmd_config, 'report': cmd_report,
+                'harness-tests': cmd_harness_tests}[args.command](lay, args)
     except Failure as exc:
         log('tempest_run.py: %s' % exc)
         return 2
