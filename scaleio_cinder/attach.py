@@ -5,6 +5,8 @@ the SDC), so compute hosts need no gateway credentials; the
 ``connection_info`` it returns only names the device.
 """
 
+import contextlib
+
 from oslo_log import log as logging
 from oslo_utils import excutils
 
@@ -44,10 +46,11 @@ def attachments_on_host(volume, connector):
 class Attachments:
     """Map and unmap one backend's volumes and snapshots."""
 
-    def __init__(self, backend, gateway, replication):
+    def __init__(self, backend, gateway, replication, intents):
         self.backend = backend
         self.gateway = gateway
         self.replication = replication
+        self.intents = intents      # attaches in progress (intents.py)
 
     def _sdc_id(self, guid, connector):
         try:
@@ -81,7 +84,8 @@ class Attachments:
         whatever the gateway answered (a lost answer, "already mapped"
         after a retry), unless ``shared``: another attachment on that
         host uses it. Cinder keeps no connector for a failed attach, so
-        nothing else would unmap it.
+        nothing else would unmap it; a crash meanwhile leaves the intent
+        for ``settle`` at the next start.
         """
         guid = sdc_guid(connector)
         iops, bandwidth = self.backend.limits(qos, size_gib, obj)
@@ -89,26 +93,72 @@ class Attachments:
         with errors.gateway_errors('Mapping %s to host %s'
                                    % (obj.id, connector.get('host'))):
             sdc_id = self._sdc_id(guid, connector)
-            try:
+            with self.undone_on_failure(obj, volume_id, connector, shared):
                 self.gateway.map_volume(volume_id, sdc_id)
                 if iops or bandwidth:
                     self.backend.set_limits(volume_id, [sdc_id], iops,
                                             bandwidth)
-            except Exception:
-                with excutils.save_and_reraise_exception():
-                    if not shared:
-                        self._undo_mapping(volume_id, sdc_id)
         return connection.connection_info(
             names.id_to_name(obj.id), volume_id, guid,
             self.backend.config_group, iops, bandwidth, discard, size_gib,
             failed_over=self.replication.on_target(obj))
 
-    def _undo_mapping(self, volume_id, sdc_id):
+    @contextlib.contextmanager
+    def undone_on_failure(self, obj, volume_id, connector, shared):
+        """Around a map: undo it if the block fails, recorded meanwhile.
+
+        A mapping the host had already (``shared``) is neither recorded
+        nor undone. The record stays if the undo fails too.
+        """
+        if shared:
+            yield
+            return
+        intent = self.intents.record(obj.id, volume_id, connector)
         try:
-            self.gateway.unmap_volume(volume_id, sdc_id)
-        except sio.ScaleIOError as e:
-            LOG.warning('Could not undo the mapping of array volume %s to '
-                        'SDC %s: %s', volume_id, sdc_id, e)
+            yield
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                try:
+                    self.unmap(volume_id, connector)
+                except sio.ScaleIOError as e:
+                    LOG.warning('Could not undo the mapping of array volume '
+                                '%s to host %s (retried at the next start): '
+                                '%s', volume_id, connector.get('host'), e)
+                    return
+                self.intents.done(intent)
+        else:
+            self.intents.done(intent)
+
+    def settle(self, intent, connectors):
+        """An attach a crash interrupted, at the next start.
+
+        ``connectors``: those of the volume's attachments in Cinder now.
+        Unless one of them is on the intent's host (Cinder has the
+        connection; its mapping stays), the mapping is undone: Cinder
+        never heard of it and will never ask for it to go.
+        """
+        if any(self.same_host(c, intent.connector) for c in connectors):
+            LOG.info('%s: Cinder completed the attach to host %s that a '
+                     'restart interrupted; its mapping stays.',
+                     intent.cinder_id, intent.connector.get('host'))
+        else:
+            try:
+                self.unmap(intent.array_id, intent.connector)
+            except sio.NotFound:
+                pass            # the volume went meanwhile
+            LOG.warning('%s: undid the mapping to host %s of an attach '
+                        'that a restart of this service interrupted.',
+                        intent.cinder_id, intent.connector.get('host'))
+        self.intents.done(intent)
+
+    @staticmethod
+    def same_host(connector, other):
+        return (connector or {}).get('sdc_guid') == other.get('sdc_guid')
+
+    def unmap(self, volume_id, connector):
+        """Unmap an array volume from the connector's SDC, if mapped."""
+        sdc_id = self._sdc_id(sdc_guid(connector), connector)
+        return self.gateway.unmap_volume(volume_id, sdc_id)
 
     def terminate_connection(self, volume, connector):
         """Unmap the volume from the connector's SDC (from all without one).
@@ -133,8 +183,6 @@ class Attachments:
         with errors.gateway_errors('Unmapping %s' % obj.id):
             if connector is None:
                 self.gateway.unmap_volume_from_all(volume_id)
-                return
-            sdc_id = self._sdc_id(sdc_guid(connector), connector)
-            if not self.gateway.unmap_volume(volume_id, sdc_id):
+            elif not self.unmap(volume_id, connector):
                 LOG.info('%s was not mapped to host %s.', obj.id,
                          connector.get('host'))

@@ -20,18 +20,24 @@ client:
 * ``stats.backend_stats``: the scheduler's view.
 """
 
+import os
+
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from cinder.common import constants
+from cinder import context as cinder_context
 from cinder import coordination
 from cinder import exception
 from cinder import interface
+from cinder import objects
 from cinder.volume import driver
 from cinder.volume.drivers.san import san
 from scaleio_cinder import attach
 from scaleio_cinder import backend as backend_mod
 from scaleio_cinder.errors import gateway_errors
 from scaleio_cinder import groups
+from scaleio_cinder import intents
 from scaleio_cinder import manage
 from scaleio_cinder import migration
 from scaleio_cinder import nvme
@@ -85,8 +91,9 @@ class ScaleIODriver(driver.VolumeDriver):
             self.active_backend_id)
         self.volumes = volumes.Volumes(self.backend, gateway,
                                        self.replication)
-        self.attachments = attach.Attachments(self.backend, gateway,
-                                              self.replication)
+        self.attachments = attach.Attachments(
+            self.backend, gateway, self.replication,
+            intents.Intents(self._intents_dir()))
         self.manage = manage.Manage(self.backend, gateway)
         self.migration = migration.Migration(self.backend, gateway)
         self.groups = groups.Groups(self.backend, gateway, self.volumes)
@@ -123,6 +130,41 @@ class ScaleIODriver(driver.VolumeDriver):
         LOG.info('ScaleIO backend ready: gateway %s, API %s, pools %s',
                  self.gateway.config.base_url, version,
                  ', '.join(sorted(self.backend.pools)))
+        self._settle_interrupted_attaches()
+
+    def _intents_dir(self):
+        """Where this service notes its attaches in progress."""
+        return os.path.join(cfg.CONF.state_path, 'scaleio-attaching',
+                            self.host or self.configuration.config_group
+                            or 'default')
+
+    def _settle_interrupted_attaches(self):
+        """The attaches a crash of this service cut short (intents.py).
+
+        Before the service takes requests: each one's mapping stays if
+        Cinder has an attachment with a connector on that host, and is
+        undone otherwise. One that cannot be settled now (the gateway
+        does not answer) is tried again at the next start.
+        """
+        for intent in self.attachments.intents.pending():
+            @coordination.synchronized('scaleio-{cinder_id}')
+            def settle(cinder_id):
+                self.attachments.settle(intent, self._connectors(cinder_id))
+            try:
+                settle(intent.cinder_id)
+            except Exception as e:      # noqa: the next start tries again
+                LOG.warning('Could not settle the interrupted attach of %s '
+                            'to host %s (tried again at the next start): '
+                            '%s', intent.cinder_id,
+                            intent.connector.get('host'), e)
+
+    @staticmethod
+    def _connectors(cinder_id):
+        """The connectors of a volume's attachments in Cinder's database."""
+        ctxt = cinder_context.get_admin_context()
+        return [a.connector for a in
+                objects.VolumeAttachmentList.get_all_by_volume_id(
+                    ctxt, cinder_id) if a.connector]
 
     def _update_volume_stats(self):
         self._stats = stats.backend_stats(self.backend, self.gateway,
@@ -320,8 +362,9 @@ class ScaleIONVMeDriver(ScaleIODriver):
 
     def do_setup(self, context):
         super().do_setup(context)
-        self.attachments = nvme.NvmeAttachments(self.backend, self.gateway,
-                                                self.replication)
+        self.attachments = nvme.NvmeAttachments(
+            self.backend, self.gateway, self.replication,
+            self.attachments.intents)
 
     def check_for_setup_error(self):
         super().check_for_setup_error()

@@ -15,7 +15,6 @@ to NVMe hosts: a type's limits are logged once and not applied.
 import hashlib
 
 from oslo_log import log as logging
-from oslo_utils import excutils
 
 from cinder.common import constants
 from cinder import coordination
@@ -23,7 +22,6 @@ from cinder import exception
 from scaleio_cinder import attach
 from scaleio_cinder import errors
 from scaleio_cinder import specs
-from scaleio_client import exceptions as sio
 
 LOG = logging.getLogger(__name__)
 MAX_NAME = 31
@@ -62,16 +60,17 @@ class NvmeAttachments(attach.Attachments):
     uses stays) is the SDC attachments'; attach and detach are NVMe's.
     """
 
-    def __init__(self, backend, gateway, replication):
-        super().__init__(backend, gateway, replication)
+    def __init__(self, backend, gateway, replication, intents):
+        super().__init__(backend, gateway, replication, intents)
         self._qos_warned = False
 
     def initialize_connection(self, volume, connector):
         self._no_qos(volume)
-        return self.attach(volume, connector)
+        shared = attach.attachments_on_host(volume, connector) > 0
+        return self.attach(volume, connector, shared)
 
     def initialize_connection_snapshot(self, snapshot, connector):
-        return self.attach(snapshot, connector)
+        return self.attach(snapshot, connector, shared=False)
 
     def _no_qos(self, volume):
         qos = specs.qos_specs(self.backend.qos(volume),
@@ -83,7 +82,7 @@ class NvmeAttachments(attach.Attachments):
                     'does not apply to NVMe/TCP hosts; they are ignored '
                     '(said once).', volume.id)
 
-    def attach(self, obj, connector):
+    def attach(self, obj, connector, shared):
         nqn = host_nqn(connector)
         volume_id = self.backend.array_id(obj)
         with errors.gateway_errors('Mapping %s to NVMe host %s'
@@ -93,7 +92,8 @@ class NvmeAttachments(attach.Attachments):
                 raise exception.VolumeBackendAPIException(
                     data='the ScaleIO system has no NVMe/TCP target (SDT) '
                          'with an address')
-            self._map(nqn, connector, volume_id)
+            with self.undone_on_failure(obj, volume_id, connector, shared):
+                self._map(nqn, connector, volume_id)
         return {'driver_volume_type': constants.NVMEOF_VARIANT_2,
                 'data': {'portals': [list(p) for p in portals],
                          'target_nqn': system_nqn,
@@ -106,27 +106,13 @@ class NvmeAttachments(attach.Attachments):
         @coordination.synchronized('scaleio-nvme-host-{nqn}')
         def locked(nqn):
             host_id = self.gateway.host_id_by_nqn(nqn)
-            made = host_id is None
-            if made:
+            if host_id is None:
                 host_id = self.gateway.create_host(nqn,
                                                    host_name(connector))
                 LOG.info('Made NVMe host %s (%s) for %s.', host_id,
                          host_name(connector), nqn)
-            try:
-                self.gateway.map_volume(volume_id, host_id)
-            except Exception:
-                with excutils.save_and_reraise_exception():
-                    self._undo(volume_id, host_id)
+            self.gateway.map_volume(volume_id, host_id)
         locked(nqn.lower())
-
-    def _undo(self, volume_id, host_id):
-        """After a failed map: no mapping, and no host left without one."""
-        try:
-            self.gateway.unmap_volume(volume_id, host_id)
-            self._remove_if_unused(host_id)
-        except sio.ScaleIOError as e:
-            LOG.warning('Could not undo mapping array volume %s to NVMe '
-                        'host %s: %s', volume_id, host_id, e)
 
     def _remove_if_unused(self, host_id):
         if not self.gateway.host_volume_ids(host_id):
@@ -134,21 +120,23 @@ class NvmeAttachments(attach.Attachments):
             LOG.info('Removed NVMe host %s: its last mapping went.',
                      host_id)
 
-    def detach(self, obj, connector):
-        volume_id = self.backend.provider_id(obj)
-        if not volume_id:
-            return
-        with errors.gateway_errors('Unmapping %s' % obj.id):
-            if connector is None:
-                self.gateway.unmap_volume_from_all(volume_id)
-                return
-            nqn = host_nqn(connector).lower()
+    @staticmethod
+    def same_host(connector, other):
+        nqn = (connector or {}).get('nqn')
+        return bool(nqn) and nqn.lower() == (other.get('nqn') or '').lower()
 
-            @coordination.synchronized('scaleio-nvme-host-{nqn}')
-            def locked(nqn):
-                host_id = self.gateway.host_id_by_nqn(nqn)
-                if host_id is None:
-                    return
-                self.gateway.unmap_volume(volume_id, host_id)
-                self._remove_if_unused(host_id)
-            locked(nqn)
+    def unmap(self, volume_id, connector):
+        """Unmap from the connector's NVMe host, if mapped.
+
+        The host object goes with its last mapping (also one that a
+        failed first attach made).
+        """
+        @coordination.synchronized('scaleio-nvme-host-{nqn}')
+        def locked(nqn):
+            host_id = self.gateway.host_id_by_nqn(nqn)
+            if host_id is None:
+                return False
+            unmapped = self.gateway.unmap_volume(volume_id, host_id)
+            self._remove_if_unused(host_id)
+            return unmapped
+        return locked(host_nqn(connector).lower())

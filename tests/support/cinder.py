@@ -91,6 +91,7 @@ class CinderFixture(fixtures.Fixture):
             lock_dir = self.useFixture(fixtures.TempDir()).path
         os.makedirs(lock_dir, exist_ok=True)
         self.conf.config(lock_path=lock_dir, group='oslo_concurrency')
+        self.conf.config(state_path=lock_dir)
         self.conf.config(backend_url='file://' + lock_dir,
                          group='coordination')
         coordination.COORDINATOR.start()

@@ -162,3 +162,108 @@ class TestFailedAttachLeavesNoMapping(FaultTestCase):
                           self.driver.initialize_connection, volume,
                           self.connector())
         self.assertEqual([], self.mapped_sdcs(volume))
+
+
+class TestInterruptedAttach(FaultTestCase):
+    """A crash of cinder-volume while a map request is out.
+
+    The crash itself is the harness's test (kill -9, see
+    tests/integration/openstack/test_crash_recovery.py); here the state it
+    leaves is made directly: the attach's record and the array's mapping,
+    with no Cinder attachment holding the connector.
+    """
+
+    def interrupted_attach(self, volume, connector):
+        """What a crash leaves: the record, the mapping, no connector."""
+        sdc_id = self.driver.gateway.sdc_id(connector['sdc_guid'])
+        self.driver.attachments.intents.record(volume.id, volume.provider_id,
+                                               connector)
+        self.driver.gateway.map_volume(volume.provider_id, sdc_id)
+
+    def restart(self):
+        """The service starts again: a new driver for the same backend."""
+        self.driver = self.make_driver(support.BACKEND, self.pools,
+                                       **self.driver_options)
+
+    def pending(self):
+        return self.driver.attachments.intents.pending()
+
+    def test_attaches_leave_no_record(self):
+        volume = self.volume(8)
+        self.driver.initialize_connection(volume, self.connector())
+        self.fault(action='reset', phase='after', method='POST', path=MAP,
+                   count=2)
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          self.driver.initialize_connection,
+                          self.volume(8), self.connector())
+        self.assertEqual([], self.pending())
+
+    def test_the_next_start_undoes_the_mapping(self):
+        volume = self.volume(8)
+        self.interrupted_attach(volume, self.connector())
+        self.restart()
+        self.assertEqual([], self.mapped_sdcs(volume))
+        self.assertEqual([], self.pending())
+
+    def test_a_mapping_cinder_has_the_connector_of_stays(self):
+        # Cinder saved the connector before the crash: the attach was
+        # complete, only the record was not yet removed.
+        volume = self.volume(8)
+        connector = self.connector()
+        self.interrupted_attach(volume, connector)
+        objects.VolumeAttachment(
+            self.context, volume_id=volume.id, attached_host='compute1',
+            attach_status='attaching', connector=connector,
+            instance_uuid=uuidutils.generate_uuid()).create()
+        self.restart()
+        self.assertEqual(1, len(self.mapped_sdcs(volume)))
+        self.assertEqual([], self.pending())
+
+    def test_another_hosts_connector_does_not_keep_it(self):
+        volume = self.volume(8)
+        self.interrupted_attach(volume, self.connector())
+        objects.VolumeAttachment(
+            self.context, volume_id=volume.id, attached_host='compute2',
+            attach_status='attached',
+            connector=self.connector(support.SDC2_GUID, 'compute2'),
+            instance_uuid=uuidutils.generate_uuid()).create()
+        self.restart()
+        self.assertEqual([], self.mapped_sdcs(volume))
+
+    def test_a_gateway_down_at_start_settles_at_the_next(self):
+        volume = self.volume(8)
+        self.interrupted_attach(volume, self.connector())
+        self.fault(action='error', status=503, method='POST',
+                   path='*/action/removeMappedSdc', count=10)
+        self.restart()
+        self.assertEqual(1, len(self.mapped_sdcs(volume)))
+        self.assertEqual(1, len(self.pending()))
+        self.sim.faults.clear()
+        self.restart()
+        self.assertEqual([], self.mapped_sdcs(volume))
+        self.assertEqual([], self.pending())
+
+    def test_a_failed_undo_is_settled_at_the_next_start(self):
+        volume = self.volume(8)
+        self.fault(action='error', status=400, method='POST', path=LIMITS,
+                   count=5, body=REFUSED)
+        self.fault(action='error', status=503, method='POST',
+                   path='*/action/removeMappedSdc', count=10)
+        limited = self.volume(8, volume_type=self.volume_type(
+            'limited', qos={'maxIOPS': '500'}))
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          self.driver.initialize_connection, limited,
+                          self.connector())
+        self.assertEqual(1, len(self.mapped_sdcs(limited)))
+        self.assertEqual(1, len(self.pending()))
+        self.sim.faults.clear()
+        self.restart()
+        self.assertEqual([], self.mapped_sdcs(limited))
+        self.assertEqual([], self.mapped_sdcs(volume))
+
+    def test_a_deleted_volume_settles(self):
+        volume = self.volume(8)
+        self.interrupted_attach(volume, self.connector())
+        self.driver.delete_volume(volume)
+        self.restart()
+        self.assertEqual([], self.pending())
