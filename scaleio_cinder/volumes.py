@@ -7,6 +7,8 @@ decide whether to grow it; a read happens only when the gateway refuses a
 grow (a volume resized behind Cinder's back).
 """
 
+import time
+
 from oslo_log import log as logging
 from oslo_utils import excutils
 
@@ -91,9 +93,34 @@ class Volumes:
         if self.replication.is_replicated(volume):
             self.replication.teardown(volume, volume_id)
         with errors.gateway_errors('Deleting volume %s' % volume.id):
-            if not self.gateway.delete_volume(volume_id):
+            try:
+                removed = self.gateway.delete_volume(volume_id)
+            except sio.GatewayError:
+                # The array refuses to remove a vTree it is moving (a
+                # migration whose service died): it goes once moved.
+                if not self._wait_out_migration(volume, volume_id):
+                    raise
+                removed = self.gateway.delete_volume(volume_id)
+            if not removed:
                 LOG.info('Volume %s (%s) was already gone.', volume.id,
                          volume_id)
+
+    def _wait_out_migration(self, volume, volume_id):
+        """Wait while the volume's vTree moves; False if it does not."""
+        tree = self.gateway.vtree(self.gateway.volume(volume_id).vtree_id)
+        if not tree.migrating or tree.migration_failed:
+            return False
+        LOG.info('Volume %s (vTree %s) is being moved by the array; its '
+                 'delete waits for the move to end.', volume.id, tree.id)
+        deadline = (time.monotonic()
+                    + self.backend.option('scaleio_migration_timeout'))
+        interval = self.backend.option('scaleio_migration_poll_interval')
+        while tree.migrating and not tree.migration_failed:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(interval)
+            tree = self.gateway.vtree(tree.id)
+        return not tree.migrating
 
     def extend_volume(self, volume, new_size):
         """Grow the array volume when the new size leaves its 8 GiB bucket.

@@ -434,6 +434,29 @@ class TestMigrationFailures(MigrationTestCase):
         self.assertEqual(self.pool_id('pd1:sp1'),
                          self.array_volume(volume).storage_pool_id)
 
+    def test_delete_waits_for_a_migration_its_service_left(self):
+        # cinder-volume died while the array moved the vTree: the array
+        # refuses to remove it until the move ends.
+        volume = self.volume(size=8)
+        self.conf.config(group=support.BACKEND,
+                         scaleio_migration_poll_interval=0.01)
+        self.driver.gateway.migrate_vtree(volume.provider_id,
+                                          self.pool_id('pd1:sp2'))
+        self.assertIsNotNone(self.vtree(volume).migration)
+        self.driver.delete_volume(volume)
+        with self.sim.mdm.lock:
+            self.assertEqual([], self.sim.mdm.list('Volume'))
+
+    def test_delete_of_a_paused_migration_says_why(self):
+        volume = self.volume(size=8)
+        tree_id = self.array_volume(volume).vtree_id
+        self.driver.gateway.migrate_vtree(volume.provider_id,
+                                          self.pool_id('pd1:sp2'))
+        self.pause(tree_id, 'DeviceFailure')
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.delete_volume, volume)
+        self.assertIn('being migrated', str(error))
+
     def test_paused_migration_already_running(self):
         volume = self.volume(size=8)
         tree_id = self.array_volume(volume).vtree_id
