@@ -178,9 +178,12 @@ def _backends_up(stack):
     """Each backend's cinder-volume is up and its pool reported."""
     expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
                 for name, pool in configs.backends(stack.gateway())}
+    # reported by the process up started (not one a kill left behind,
+    # whose last report still counts as up for a while)
+    since = stack.spawned.get('cinder-volume', '')
     up = {s['host'] for s in _cinder_services(stack)
           if s['binary'] == 'cinder-volume' and s['state'] == 'up'
-          and s['status'] == 'enabled'}
+          and s['status'] == 'enabled' and (s['updated_at'] or '') >= since}
     if not set(expected) <= up:
         return False
     pools = {p['name'] for p in stack.cinder().call(

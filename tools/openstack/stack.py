@@ -5,6 +5,7 @@ ready and waits until all are; ``down`` stops them in reverse. ``Stack``
 is also what the table's functions read (paths, ports, the gateway).
 """
 
+import datetime
 import os
 import threading
 import time
@@ -37,6 +38,7 @@ class Stack:
         self.sim = None         # the simulator's ready file, once ready
         self._cinder = None
         self.errors = {}        # name: why its last readiness check failed
+        self.spawned = {}       # name: when up started it (UTC, ISO)
 
     def cloud_paths(self):
         if self._cloud_paths is None:
@@ -135,6 +137,8 @@ class Stack:
             s.config(self)
         if s.setup:
             s.setup(self)
+        self.spawned[s.name] = datetime.datetime.now(
+            datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
         return procs.spawn(self.pids, s.name, s.command(self),
                            self.layout.log(s.name + '.stdout.log'),
                            env=s.env(self) if s.env else None)
