@@ -124,7 +124,7 @@ default_volume_type = __DEFAULT__
 # a stop (down) should not wait 60 s for in-flight requests
 graceful_shutdown_timeout = 5
 glance_api_servers = http://127.0.0.1:9292
-${cloud_default}
+${cloud_default}${active_active}
 [database]
 connection = ${db_url}/cinder?charset=utf8mb4
 
@@ -132,7 +132,7 @@ connection = ${db_url}/cinder?charset=utf8mb4
 lock_path = ${cinder_lock}
 
 [coordination]
-backend_url = file://${cinder_lock}
+backend_url = ${coordination_url}
 
 [keystone_authtoken]
 www_authenticate_uri = ${keystone_url}/v3
@@ -160,6 +160,21 @@ san_password = ${san_password}
 scaleio_storage_pools = ${pools}
 ${tls_lines}
 """
+
+
+# up --active-active: the volume services form one cluster and lock
+# through etcd; they report often so that a dead one is seen soon.
+ACTIVE_ACTIVE_DEFAULT = """\
+cluster = harness-cluster
+report_interval = 2
+service_down_time = 12
+"""
+
+
+def volume_host(service):
+    """The ``host`` of a volume service: harness, harness-2..."""
+    suffix = service[len('cinder-volume'):]
+    return CINDER_HOST + suffix
 
 
 def backends(gateway):
@@ -244,8 +259,19 @@ def cinder(stack):
         # extend of an attached volume: cinder tells nova (as a service)
         cloud_sections = _auth_section(stack, 'nova', 'cinder',
                                        CINDER_PASSWORD)
+    active_active = ''
+    coordination = 'file://%s' % stack.paths.cinder_lock
+    if stack.settings.get('active_active'):
+        active_active = ACTIVE_ACTIVE_DEFAULT
+        coordination = 'etcd3+http://%s:%d' % (HOST, stack.port('etcd'))
+        for s in stack.services:
+            if s.name.startswith('cinder-volume-'):
+                write_file(stack.layout.etc(s.name + '.conf'),
+                                  '[DEFAULT]\nhost = %s\n'
+                                  % volume_host(s.name))
     _render(stack, CINDER_CONF, 'cinder.conf', mode=0o600,
             rootwrap_config=rootwrap, cloud_default=cloud_default,
+            active_active=active_active, coordination_url=coordination,
             cloud_sections=cloud_sections,
             debug=bool(stack.settings.get('debug')),
             cinder_host=CINDER_HOST, cinder_port=stack.port('cinder-api'),

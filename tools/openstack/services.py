@@ -174,33 +174,44 @@ def _scheduler_up(stack):
                for s in _cinder_services(stack))
 
 
-def _backends_up(stack):
-    """Each backend's cinder-volume is up and its pool reported."""
-    expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
-                for name, pool in configs.backends(stack.gateway())}
-    # reported by the process up started (not one a kill left behind,
-    # whose last report still counts as up for a while)
-    since = stack.spawned.get('cinder-volume', '')
-    up = {s['host'] for s in _cinder_services(stack)
-          if s['binary'] == 'cinder-volume' and s['state'] == 'up'
-          and s['status'] == 'enabled' and (s['updated_at'] or '') >= since}
-    if not set(expected) <= up:
-        return False
-    pools = {p['name'] for p in stack.cinder().call(
-        'GET', '/scheduler-stats/get_pools')['pools']}
-    return all('%s#%s' % hp in pools for hp in expected.items())
+def _backends_up(name):
+    """Ready: each backend of volume service name is up, its pool reported.
+
+    Reported by the process up started, not one a kill left behind,
+    whose last report still counts as up for a while.
+    """
+    host = configs.volume_host(name)
+
+    def ready(stack):
+        expected = {'%s@%s' % (host, backend): pool
+                    for backend, pool in configs.backends(stack.gateway())}
+        since = stack.spawned.get(name, '')
+        up = {s['host'] for s in _cinder_services(stack)
+              if s['binary'] == 'cinder-volume' and s['state'] == 'up'
+              and s['status'] == 'enabled'
+              and (s['updated_at'] or '') >= since}
+        if not set(expected) <= up:
+            return False
+        pools = {p['name'] for p in stack.cinder().call(
+            'GET', '/scheduler-stats/get_pools')['pools']}
+        return all('%s#%s' % hp in pools for hp in expected.items())
+    return ready
 
 
-def _cinder_command(name):
+def _cinder_command(name, binary):
     def command(stack):
         conf = ['--config-file', stack.layout.etc('cinder.conf')]
-        if stack.cloud and name in SDC_HOST_SERVICES:
+        if name != binary:
+            # a second volume service: its own host (configs.volume_host)
+            conf += ['--config-file', stack.layout.etc(name + '.conf')]
+        if stack.cloud and binary in SDC_HOST_SERVICES:
             # a simulated SDC host: stock os-brick through the stand-in
             # (oslo.log would name its log after the script)
             return [stack.layout.bin('python'),
                     os.path.join(HERE, 'harness_sdc_standin.py'),
-                    name] + conf + ['--log-file', name + '.log']
-        return [stack.layout.bin(name)] + conf
+                    binary] + conf + ['--log-file', name + '.log']
+        return [stack.layout.bin(binary)] + conf + ['--log-file',
+                                                    name + '.log']
     return command
 
 
@@ -222,13 +233,33 @@ def _cinder_setup(stack):
 SDC_HOST_SERVICES = ('cinder-volume', 'cinder-backup')
 
 
-def _cinder(name, **kw):
+def _cinder(name, binary=None, **kw):
     """A Cinder service: its console script with cinder.conf."""
-    # cinder.conf names the simulator's CA file
-    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
-    return Service(name, command=_cinder_command(name), env=_cinder_env,
-                   config=configs.cinder, setup=_cinder_setup,
-                   log=name + '.log', **kw)
+    # cinder.conf names the simulator's CA file; the volume services
+    # of an active-active stack lock through etcd
+    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator', 'etcd'))
+    return Service(name, command=_cinder_command(name, binary or name),
+                   env=_cinder_env, config=configs.cinder,
+                   setup=_cinder_setup, log=name + '.log', **kw)
+
+
+def _active_active(settings):
+    return bool(settings.get('active_active'))
+
+
+def _etcd_command(stack):
+    client, peer = stack.port('etcd'), stack.port('etcd') + 1
+    return ['/usr/bin/etcd', '--name', 'harness',
+            '--data-dir', stack.layout.data('etcd'),
+            '--listen-client-urls', 'http://%s:%d' % (configs.HOST, client),
+            '--advertise-client-urls', 'http://%s:%d' % (configs.HOST,
+                                                         client),
+            '--listen-peer-urls', 'http://%s:%d' % (configs.HOST, peer),
+            '--initial-advertise-peer-urls', 'http://%s:%d' % (
+                configs.HOST, peer),
+            '--initial-cluster', 'harness=http://%s:%d' % (configs.HOST,
+                                                          peer),
+            '--log-outputs', 'stderr']
 
 
 def _cloud(settings):
@@ -299,7 +330,15 @@ SERVICES = [
             catalog=(('cinderv3', 'block-storage', '/v3/%(project_id)s'),
                      ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
     _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
-    _cinder('cinder-volume', ready=_backends_up, timeout=300),
+    # the lock service of an active-active stack (up --active-active)
+    Service('etcd', command=_etcd_command, port=12379, when=_active_active,
+            timeout=30),
+    _cinder('cinder-volume', ready=_backends_up('cinder-volume'),
+            timeout=300),
+    # up --active-active: a second volume service in the same cluster
+    _cinder('cinder-volume-2', binary='cinder-volume',
+            ready=_backends_up('cinder-volume-2'), timeout=300,
+            when=_active_active),
     _cinder('cinder-backup', ready=cloud.backup_ready, timeout=120,
             when=_cloud),
     # -- the cloud around Cinder (not with up --cinder-only)
