@@ -73,16 +73,35 @@ def _forget_sim_ready(stack):
         os.unlink(stack.paths.sim_ready)
 
 
-def _sim_ready(stack):
-    """Read its ready file; add the latency rule unless it has one."""
-    with open(stack.paths.sim_ready) as f:
-        stack.sim = json.load(f)
-    faults = stack.sim['url'] + '/sim/faults'
-    ca = stack.sim['ca_file']
+def _add_latency(sim):
+    """The latency rule on a simulated system, unless it has one."""
+    faults = sim['url'] + '/sim/faults'
+    ca = sim['ca_file']
     if not any(r['action'] == 'delay'
                for r in rest.call(faults, ca_file=ca)):
         rest.call(faults, 'POST', GATEWAY_LATENCY, ok=(200, 201),
                   ca_file=ca)
+
+
+def _sim_ready(stack):
+    """Read its ready file; the latency rule on both its systems."""
+    with open(stack.paths.sim_ready) as f:
+        stack.sim = json.load(f)
+    _add_latency(stack.sim)
+    if stack.sim.get('peer'):
+        _add_latency(stack.sim['peer'])
+
+
+def _forget_pf5_ready(stack):
+    configs.write_pf5_topology(stack)
+    if os.path.exists(stack.paths.pf5_ready):
+        os.unlink(stack.paths.pf5_ready)
+
+
+def _pf5_ready(stack):
+    with open(stack.paths.pf5_ready) as f:
+        stack.pf5 = json.load(f)
+    _add_latency(stack.pf5)
 
 
 # -- MariaDB
@@ -176,8 +195,8 @@ def _scheduler_up(stack):
 
 def _backends_up(stack):
     """Each backend's cinder-volume is up and its pool reported."""
-    expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
-                for name, pool in configs.backends(stack.gateway())}
+    expected = {'%s@%s' % (configs.CINDER_HOST, b['name']): b['pool']
+                for b in configs.backends(stack)}
     up = {s['host'] for s in _cinder_services(stack)
           if s['binary'] == 'cinder-volume' and s['state'] == 'up'
           and s['status'] == 'enabled'}
@@ -186,6 +205,29 @@ def _backends_up(stack):
     pools = {p['name'] for p in stack.cinder().call(
         'GET', '/scheduler-stats/get_pools')['pools']}
     return all('%s#%s' % hp in pools for hp in expected.items())
+
+
+def _volume_types(stack):
+    """The volume type of each backend that has one (scaleio-rep...).
+
+    Made once, looked up by name first: tempest's suites on the NVMe and
+    EC backends and the replication tests use them.
+    """
+    cinder = stack.cinder()
+    have = {t['name']: t for t in cinder.call(
+        'GET', '/types?is_public=None')['volume_types']}
+    for b in configs.backends(stack):
+        name = b.get('volume_type')
+        if not name:
+            continue
+        specs = dict(b.get('type_specs', {}), volume_backend_name=b['name'])
+        if name not in have:
+            cinder.call('POST', '/types', {'volume_type': {
+                'name': name, 'os-volume-type-access:is_public': True,
+                'extra_specs': specs}})
+        elif have[name].get('extra_specs') != specs:
+            cinder.call('POST', '/types/%s/extra_specs' % have[name]['id'],
+                        {'extra_specs': specs})
 
 
 def _cinder_command(name):
@@ -222,7 +264,8 @@ SDC_HOST_SERVICES = ('cinder-volume', 'cinder-backup')
 def _cinder(name, **kw):
     """A Cinder service: its console script with cinder.conf."""
     # cinder.conf names the simulator's CA file
-    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
+    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator',
+                            'simulator-pf5'))
     return Service(name, command=_cinder_command(name), env=_cinder_env,
                    config=configs.cinder, setup=_cinder_setup,
                    log=name + '.log', **kw)
@@ -233,12 +276,27 @@ def _cloud(settings):
 
 
 def _simulator_command(stack):
+    """The first system, and its replication peer in the same process."""
     cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
            '--port', str(stack.port('simulator')), '--tls',
            '--state-dir', stack.paths.sim_state,
-           '--ready-file', stack.paths.sim_ready]
+           '--ready-file', stack.paths.sim_ready,
+           '--peer-port', str(configs.sim_peer_port(stack))]
     if stack.cloud:
         # guests need block devices: links to loop devices
+        cmd += ['--device-mode', 'loop']
+    return cmd
+
+
+def _pf5_command(stack):
+    """The PowerFlex 5.0 system (NVMe/TCP targets, an EC domain)."""
+    cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
+           '--port', str(stack.port('simulator-pf5')), '--tls',
+           '--api-version', configs.PF5_API_VERSION,
+           '--topology', stack.layout.etc('simulator-pf5-topology.json'),
+           '--state-dir', stack.paths.pf5_state,
+           '--ready-file', stack.paths.pf5_ready]
+    if stack.cloud:
         cmd += ['--device-mode', 'loop']
     return cmd
 
@@ -268,6 +326,12 @@ SERVICES = [
             ready=lambda stack: os.path.exists(stack.paths.sim_ready),
             on_ready=_sim_ready,
             when=lambda settings: 'gateway' not in settings),
+    # its replication peer listens on the next port (--peer-port)
+    Service('simulator-pf5', command=_pf5_command,
+            port=18445, setup=_forget_pf5_ready, timeout=30,
+            ready=lambda stack: os.path.exists(stack.paths.pf5_ready),
+            on_ready=_pf5_ready,
+            when=lambda settings: 'gateway' not in settings),
     Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
         port=13306, config=configs.mariadb, setup=_mariadb_install_db,
@@ -296,7 +360,8 @@ SERVICES = [
             catalog=(('cinderv3', 'block-storage', '/v3/%(project_id)s'),
                      ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
     _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
-    _cinder('cinder-volume', ready=_backends_up, timeout=300),
+    _cinder('cinder-volume', ready=_backends_up, on_ready=_volume_types,
+            timeout=300),
     _cinder('cinder-backup', ready=cloud.backup_ready, timeout=120,
             when=_cloud),
     # -- the cloud around Cinder (not with up --cinder-only)
