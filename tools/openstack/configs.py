@@ -246,7 +246,12 @@ def backends(stack):
             replication_device=PEER_BACKEND_ID,
             volume_type='scaleio-replicated',
             type_specs={'replication_enabled': '<is> True'},
-            extra_lines='replication_device = %s\n' % ','.join(
+            # the first pool again: Cinder's capacity weigher would
+            # share volumes whose type names no backend between it and
+            # scaleio-1 (and a failover puts those in error); with this
+            # ratio scaleio-1 always weighs more
+            extra_lines='scaleio_max_over_subscription_ratio = 1.0\n'
+            'replication_device = %s\n' % ','.join(
                 '%s:%s' % kv for kv in (
                     ('backend_id', PEER_BACKEND_ID), ('san_ip', HOST),
                     ('scaleio_rest_server_port', peer['port']),
