@@ -79,9 +79,9 @@ class TestReplicationFailover(base.HarnessTestCase):
         self.api('POST', '/attachments/%s/action' % attachment['id'],
                  {'os-complete': None}, ok=(200, 204))
         self.wait_volume(volume_id, 'in-use')
+        # Cinder's attachment view gives the data's keys at the top
         info = attachment['connection_info']
-        self.assertEqual('scaleio', info['driver_volume_type'])
-        data = info['data']
+        data = info.get('data') or info
         self.assertEqual(self.sdc['guid'], data['sdc_guid'])
         return attachment['id'], data
 
