@@ -73,16 +73,35 @@ def _forget_sim_ready(stack):
         os.unlink(stack.paths.sim_ready)
 
 
-def _sim_ready(stack):
-    """Read its ready file; add the latency rule unless it has one."""
-    with open(stack.paths.sim_ready) as f:
-        stack.sim = json.load(f)
-    faults = stack.sim['url'] + '/sim/faults'
-    ca = stack.sim['ca_file']
+def _add_latency(sim):
+    """The latency rule on a simulated system, unless it has one."""
+    faults = sim['url'] + '/sim/faults'
+    ca = sim['ca_file']
     if not any(r['action'] == 'delay'
                for r in rest.call(faults, ca_file=ca)):
         rest.call(faults, 'POST', GATEWAY_LATENCY, ok=(200, 201),
                   ca_file=ca)
+
+
+def _sim_ready(stack):
+    """Read its ready file; the latency rule on both its systems."""
+    with open(stack.paths.sim_ready) as f:
+        stack.sim = json.load(f)
+    _add_latency(stack.sim)
+    if stack.sim.get('peer'):
+        _add_latency(stack.sim['peer'])
+
+
+def _forget_pf5_ready(stack):
+    configs.write_pf5_topology(stack)
+    if os.path.exists(stack.paths.pf5_ready):
+        os.unlink(stack.paths.pf5_ready)
+
+
+def _pf5_ready(stack):
+    with open(stack.paths.pf5_ready) as f:
+        stack.pf5 = json.load(f)
+    _add_latency(stack.pf5)
 
 
 # -- MariaDB
@@ -183,8 +202,8 @@ def _backends_up(name):
     host = configs.volume_host(name)
 
     def ready(stack):
-        expected = {'%s@%s' % (host, backend): pool
-                    for backend, pool in configs.backends(stack.gateway())}
+        expected = {'%s@%s' % (host, b['name']): b['pool']
+                    for b in configs.backends(stack)}
         since = stack.spawned.get(name, '')
         up = {s['host'] for s in _cinder_services(stack)
               if s['binary'] == 'cinder-volume' and s['state'] == 'up'
@@ -196,6 +215,30 @@ def _backends_up(name):
             'GET', '/scheduler-stats/get_pools')['pools']}
         return all('%s#%s' % hp in pools for hp in expected.items())
     return ready
+
+
+def _volume_types(stack):
+    """The volume type of each backend that has one (scaleio-rep...).
+
+    Made once, looked up by name first: tempest's suites on the NVMe and
+    EC backends and the replication tests use them.
+    """
+    cinder = stack.cinder()
+    have = {t['name']: t for t in cinder.call(
+        'GET', '/types?is_public=None')['volume_types']}
+    for b in configs.backends(stack):
+        name = b.get('volume_type')
+        if not name:
+            continue
+        specs = dict(b.get('type_specs', {}),
+                     volume_backend_name=configs.backend_name(b))
+        if name not in have:
+            cinder.call('POST', '/types', {'volume_type': {
+                'name': name, 'os-volume-type-access:is_public': True,
+                'extra_specs': specs}})
+        elif have[name].get('extra_specs') != specs:
+            cinder.call('POST', '/types/%s/extra_specs' % have[name]['id'],
+                        {'extra_specs': specs})
 
 
 def _cinder_command(name, binary):
@@ -237,7 +280,8 @@ def _cinder(name, binary=None, **kw):
     """A Cinder service: its console script with cinder.conf."""
     # cinder.conf names the simulator's CA file; the volume services
     # of an active-active stack lock through etcd
-    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator', 'etcd'))
+    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator',
+                            'simulator-pf5', 'etcd'))
     return Service(name, command=_cinder_command(name, binary or name),
                    env=_cinder_env, config=configs.cinder,
                    setup=_cinder_setup, log=name + '.log', **kw)
@@ -257,8 +301,8 @@ def _etcd_command(stack):
             '--listen-peer-urls', 'http://%s:%d' % (configs.HOST, peer),
             '--initial-advertise-peer-urls', 'http://%s:%d' % (
                 configs.HOST, peer),
-            '--initial-cluster', 'harness=http://%s:%d' % (configs.HOST,
-                                                          peer),
+            '--initial-cluster',
+            'harness=http://%s:%d' % (configs.HOST, peer),
             '--log-outputs', 'stderr']
 
 
@@ -267,12 +311,27 @@ def _cloud(settings):
 
 
 def _simulator_command(stack):
+    """The first system, and its replication peer in the same process."""
     cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
            '--port', str(stack.port('simulator')), '--tls',
            '--state-dir', stack.paths.sim_state,
-           '--ready-file', stack.paths.sim_ready]
+           '--ready-file', stack.paths.sim_ready,
+           '--peer-port', str(configs.sim_peer_port(stack))]
     if stack.cloud:
         # guests need block devices: links to loop devices
+        cmd += ['--device-mode', 'loop']
+    return cmd
+
+
+def _pf5_command(stack):
+    """The PowerFlex 5.0 system (NVMe/TCP targets, an EC domain)."""
+    cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
+           '--port', str(stack.port('simulator-pf5')), '--tls',
+           '--api-version', configs.PF5_API_VERSION,
+           '--topology', stack.layout.etc('simulator-pf5-topology.json'),
+           '--state-dir', stack.paths.pf5_state,
+           '--ready-file', stack.paths.pf5_ready]
+    if stack.cloud:
         cmd += ['--device-mode', 'loop']
     return cmd
 
@@ -301,6 +360,12 @@ SERVICES = [
             port=18443, setup=_forget_sim_ready, timeout=30,
             ready=lambda stack: os.path.exists(stack.paths.sim_ready),
             on_ready=_sim_ready,
+            when=lambda settings: 'gateway' not in settings),
+    # its replication peer listens on the next port (--peer-port)
+    Service('simulator-pf5', command=_pf5_command,
+            port=18445, setup=_forget_pf5_ready, timeout=30,
+            ready=lambda stack: os.path.exists(stack.paths.pf5_ready),
+            on_ready=_pf5_ready,
             when=lambda settings: 'gateway' not in settings),
     Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
@@ -334,7 +399,7 @@ SERVICES = [
     Service('etcd', command=_etcd_command, port=12379, when=_active_active,
             timeout=30),
     _cinder('cinder-volume', ready=_backends_up('cinder-volume'),
-            timeout=300),
+            on_ready=_volume_types, timeout=300),
     # up --active-active: a second volume service in the same cluster
     _cinder('cinder-volume-2', binary='cinder-volume',
             ready=_backends_up('cinder-volume-2'), timeout=300,
