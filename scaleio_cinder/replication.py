@@ -388,6 +388,7 @@ class Replication:
                         'the target' % name)
             group = target.replication_group(rcg_id)
             if failback and group.failed_over:
+                self._unmap_sources(name)
                 target.restore_replication_group(rcg_id)
             elif not failback and not group.failed_over:
                 target.failover_replication_group(rcg_id)
@@ -396,6 +397,23 @@ class Replication:
             LOG.error('Could not %s replication consistency group %s: %s',
                       'restore' if failback else 'fail over', name, e)
             return str(e)
+
+    def _unmap_sources(self, name):
+        """Before a failback: the primary's copies of an RCG unmapped.
+
+        Their mappings are the ones attaches made before the failover;
+        since then Cinder's attachments are on the target, and the array
+        restores a group only when its source volumes are not mapped.
+        """
+        rcg_id = self.primary.replication_group_id(name)
+        ids = [p.local_volume_id for p in self.primary.replication_pairs()
+               if p.group_id == rcg_id]
+        for volume in self.primary.volumes(ids) if ids else ():
+            if volume.is_mapped:
+                self.primary.unmap_volume_from_all(volume.id)
+                LOG.warning('Unmapped array volume %s (%s) on the primary '
+                            'system before failing back: mapped there '
+                            'before the failover.', volume.id, volume.name)
 
     @staticmethod
     def _pairs_by_remote(gateway):

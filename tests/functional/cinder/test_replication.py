@@ -204,6 +204,27 @@ class TestFailover(ReplicationTestCase):
         self.assertIs(True, self.driver.get_volume_stats(
             refresh=True)['replication_enabled'])
 
+    def test_failback_unmaps_what_was_mapped_before_the_failover(self):
+        # Attached on site A, failed over with the attachment (its detach
+        # then reached site B only): the array restores a group only when
+        # its source volumes are unmapped.
+        volume = self.made[0]
+        self.driver.initialize_connection(volume, self.connector())
+        first_id = volume.provider_id
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  SITE_B)
+        self.apply(updates)
+        self.driver.terminate_connection(volume, self.connector())
+        with self.sim.mdm.lock:
+            self.assertTrue(self.sim.mdm.volumes[first_id].mappings)
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  'default')
+        self.apply(updates)
+        self.assertEqual([fields.ReplicationStatus.ENABLED] * 3,
+                         [v.replication_status for v in self.made])
+        with self.sim.mdm.lock:
+            self.assertEqual([], self.sim.mdm.volumes[first_id].mappings)
+
     def test_a_volume_that_cannot_move_fails_alone(self):
         # Its pair was removed on the array behind Cinder's back.
         broken = self.made[1]
