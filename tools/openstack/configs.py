@@ -169,11 +169,12 @@ NVME_DRIVER = 'scaleio_cinder.driver.ScaleIONVMeDriver'
 
 # up --active-active: the volume services form one cluster and lock
 # through etcd; they report often so that a dead one is seen soon.
+CLUSTER = 'harness-cluster'
 ACTIVE_ACTIVE_DEFAULT = """\
-cluster = harness-cluster
+cluster = %s
 report_interval = 2
 service_down_time = 12
-"""
+""" % CLUSTER
 
 
 def volume_host(service):

@@ -99,6 +99,10 @@ class Env:
     cloud: dict = None
     # the other simulated systems, as gateway: {'pf5': {...}} (5.0)
     systems: dict = None
+    # the cinder-volume services (two with up --active-active) and their
+    # cluster (None without)
+    volume_services: list = None
+    cluster: str = None
 
     def sdc_backends(self):
         """The SDC backends on the gateway: scaleio-1, scaleio-2..."""

@@ -211,6 +211,10 @@ def _backends_up(name):
               and (s['updated_at'] or '') >= since}
         if not set(expected) <= up:
             return False
+        # the scheduler names a clustered backend's pools by its cluster
+        if stack.settings.get('active_active'):
+            expected = {configs.CLUSTER + b[len(host):]: pool
+                        for b, pool in expected.items()}
         pools = {p['name'] for p in stack.cinder().call(
             'GET', '/scheduler-stats/get_pools')['pools']}
         return all('%s#%s' % hp in pools for hp in expected.items())

@@ -194,6 +194,10 @@ class Stack:
             backends=backends, gateway=gateway,
             ports={s.name: self.port(s.name) for s in self.services
                    if s.port},
+            volume_services=[s.name for s in self.services
+                             if s.name.startswith('cinder-volume')],
+            cluster=(configs.CLUSTER if self.settings.get('active_active')
+                     else None),
             cloud=self.cloud_env(), systems=systems)
 
     @staticmethod
