@@ -28,6 +28,7 @@ import uuid
 
 from oslo_log import log as logging
 
+from cinder import coordination
 from cinder import exception
 from cinder.objects import fields
 from cinder.volume import volume_utils
@@ -275,13 +276,22 @@ class Replication:
         name, ours = self._group_name(volume, extra_specs, volume_type_id)
         rcg_id = self.primary.replication_group_id(name)
         if rcg_id is None and ours:
-            rcg_id = self.primary.create_replication_group(
-                name, self.primary.protection_domain_id(
-                    pool.protection_domain),
-                target.protection_domain_id(pool.protection_domain),
-                target.system_id())
-            LOG.info('Created replication consistency group %s for volume '
-                     'type %s.', name, volume_type_id)
+            # the first volumes of a type, maybe on several services at
+            # once (active-active): one makes the group
+            @coordination.synchronized('scaleio-rcg-{name}')
+            def make(name):
+                found = self.primary.replication_group_id(name)
+                if found:
+                    return found
+                made = self.primary.create_replication_group(
+                    name, self.primary.protection_domain_id(
+                        pool.protection_domain),
+                    target.protection_domain_id(pool.protection_domain),
+                    target.system_id())
+                LOG.info('Created replication consistency group %s for '
+                         'volume type %s.', name, volume_type_id)
+                return made
+            rcg_id = make(name)
         if rcg_id is None:
             raise exception.InvalidVolumeType(
                 reason='volume %s: replication consistency group %s does '

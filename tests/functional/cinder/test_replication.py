@@ -7,6 +7,7 @@ asynchronous copy); after a failover the driver works through the target
 and attaches map there; a failback brings the data home.
 """
 
+import concurrent.futures
 import os
 import socket
 
@@ -116,6 +117,22 @@ class TestReplicatedVolumes(ReplicationTestCase):
         with self.sim.mdm.lock:
             self.assertEqual(1, len(self.sim.mdm.rcgs))
             self.assertEqual(2, len(self.sim.mdm.pairs))
+
+    def test_first_volumes_on_two_services_at_once_make_one_rcg(self):
+        # Active-active: two services (two drivers of one backend) create
+        # the first volumes of a type together; the RCG is made once.
+        vt = self.replicated_type()
+        other = self.make_driver(support.BACKEND, self.pools)
+        volumes = [self.volume(8, volume_type=vt, create=False)
+                   for _ in range(4)]
+        drivers = [self.driver, other] * 2
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            updates = list(pool.map(lambda dv: dv[0].create_volume(dv[1]),
+                                    zip(drivers, volumes)))
+        self.assertEqual(4, len([u for u in updates if u['provider_id']]))
+        with self.sim.mdm.lock:
+            self.assertEqual(1, len(self.sim.mdm.list(
+                'ReplicationConsistencyGroup')))
 
     def test_an_rcg_named_by_the_in_tree_key_must_exist(self):
         vt = self.replicated_type(**{'powerflex:replication_cg': 'nope'})
