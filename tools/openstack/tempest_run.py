@@ -67,6 +67,9 @@ BACKEND_SUITES = [
     ('tempest.api.volume @ scaleio-ec', r'^tempest\.api\.volume\.', 'ec'),
 ]
 # what a backend kind's suite leaves out besides the common lists
+# more, when the volume services run active-active (up --active-active)
+EXCLUDE_ACTIVE_ACTIVE = os.path.join(HERE,
+                                     'tempest-exclude-active-active.txt')
 EXCLUDE_BY_KIND = {'nvme': os.path.join(HERE, 'tempest-exclude-nvme.txt')}
 # what each backend reports in its stats (storage_protocol)
 PROTOCOL_BY_KIND = {'nvme': 'NVMe-TCP'}
@@ -335,6 +338,9 @@ def write_workspace(lay):
         exclude = f.read()
     if not cloud:
         with open(EXCLUDE_CINDER_ONLY) as f:
+            exclude += '\n' + f.read()
+    if env.cluster:
+        with open(EXCLUDE_ACTIVE_ACTIVE) as f:
             exclude += '\n' + f.read()
     layout.write_file(os.path.join(ws, 'exclude.txt'), exclude)
     for _, _, kind in BACKEND_SUITES:
