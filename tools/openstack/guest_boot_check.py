@@ -398,7 +398,8 @@ def unplug(guest, name, timeout=30.0):
     return ok
 
 
-def first_boot(work, disk, key, public_key, report, tools_bin, results):
+def first_boot(work, disk, key, public_key, report, tools_bin, results,
+               rng):
     meta = {'uuid': str(uuid.uuid4()), 'name': 'guest-check',
             'hostname': 'guest-check.novalocal', 'launch_index': 0,
             'availability_zone': 'nova', 'project_id': 'check',
@@ -409,7 +410,7 @@ def first_boot(work, disk, key, public_key, report, tools_bin, results):
     print('-- boot 1: config drive (%s), key pair from it' % fmt)
     guest = Guest(work, 'boot1', disk,
                   cdrom=drive if fmt == 'iso9660' else None,
-                  vfat_drive=drive if fmt == 'vfat' else None)
+                  vfat_drive=drive if fmt == 'vfat' else None, rng=rng)
     try:
         results['boot1_banner_s'] = guest.wait_banner()
         report.line(True, results['boot1_banner_s'], 'boot to SSH banner')
@@ -504,7 +505,7 @@ def first_boot(work, disk, key, public_key, report, tools_bin, results):
         guest.kill()
 
 
-def second_boot(work, disk, key, public_key, report, results):
+def second_boot(work, disk, key, public_key, report, results, rng):
     meta = {'uuid': str(uuid.uuid4()), 'name': 'guest-again',
             'hostname': 'guest-again', 'launch_index': 0,
             'public_keys': {'check': public_key + '\n'}}
@@ -512,7 +513,7 @@ def second_boot(work, disk, key, public_key, report, results):
           'vol1 attached at boot')
     guest = Guest(work, 'boot2', disk,
                   metadata_cmd=metadata_service(work, meta),
-                  scsi_disks=[results['vol1']])
+                  scsi_disks=[results['vol1']], rng=rng)
     try:
         results['boot2_banner_s'] = guest.wait_banner()
         report.line(True, results['boot2_banner_s'], 'boot to SSH banner')
@@ -538,7 +539,7 @@ def second_boot(work, disk, key, public_key, report, results):
         guest.kill()
 
 
-def check(out_dir, keep=False):
+def check(out_dir, keep=False, rng=True):
     import paramiko
     # paramiko logs a traceback for every refused try while the guest boots
     logging.getLogger('paramiko').setLevel(logging.CRITICAL)
@@ -564,8 +565,8 @@ def check(out_dir, keep=False):
                                  'usr', 'bin')
         try:
             first_boot(work, disk, key, public_key, report, tools_bin,
-                       results)
-            second_boot(work, disk, key, public_key, report, results)
+                       results, rng)
+            second_boot(work, disk, key, public_key, report, results, rng)
         except CheckFailed as e:
             report.line(False, 0, str(e))
     finally:
@@ -588,10 +589,13 @@ def main():
                    help='guest_image output dir (default %(default)s)')
     p.add_argument('--keep', action='store_true',
                    help='keep the disks and console logs')
+    p.add_argument('--no-rng', action='store_true',
+                   help='no virtio-rng device (a flavor with '
+                   'hw_rng:allowed=False)')
     args = p.parse_args()
     ensure_paramiko(args.out)
     try:
-        ok = check(args.out, args.keep)
+        ok = check(args.out, args.keep, rng=not args.no_rng)
     except guest_image.BuildError as e:
         sys.exit('guest_boot_check: %s' % e)
     sys.exit(0 if ok else 1)

@@ -14,8 +14,8 @@ into ``<out>/cache/debs`` and ``dpkg-deb -x`` into ``<out>/cache/pkgs``;
 nothing is installed into the host system (syslinux and mtools run from
 their extracted packages). The guest is the initramfs alone: Debian's
 cloud kernel with the virtio, SCSI, ATA CD-ROM, ISO 9660 and FAT modules,
-static busybox, dropbear, sudo, lsblk/blkid/mkfs from util-linux and
-mke2fs from e2fsprogs. At boot it mounts the disk's ``guest-data``
+busybox, dropbear, sudo, lsblk/blkid/mkfs from util-linux, mke2fs from
+e2fsprogs and iputils' ping. At boot it mounts the disk's ``guest-data``
 partition, takes the SSH public keys from a config drive (label
 ``config-2``) or else the metadata service, starts udhcpc on the first
 virtio-net NIC and dropbear on port 22. See README.rst, "A Linux guest
@@ -508,7 +508,7 @@ apply_metadata() {
     say "metadata from $2: $(echo "$keys" | grep -c .) key(s)," \
         "hostname $(hostname)"
 }
-# (busybox's wget crashes here: HTTP/1.0 through nc)
+# (Debian 12's busybox wget segfaults, static or not: HTTP/1.0 by nc)
 fetch_metadata() {
     printf 'GET /openstack/latest/meta_data.json HTTP/1.0\r\n\r\n' |
         timeout 10 nc 169.254.169.254 80 2> /dev/null |
