@@ -43,6 +43,8 @@ APT = {
                             '/usr/bin/ovsdb-tool'], ['ovs-vswitchd']),
     'ovn-central': (['/usr/bin/ovn-northd'], ['ovn-northd']),
     'ovn-host': (['/usr/bin/ovn-controller'], ['ovn-controller']),
+    # Nova's config drive (ISO 9660), and the SSH guest's check
+    'genisoimage': (['/usr/bin/genisoimage'], []),
     # the lock service of up --active-active
     'etcd-server': (['/usr/bin/etcd'], []),
     # LUKS for encrypted volumes (os-brick's encryptors)
