@@ -70,9 +70,20 @@ class TestActiveActive(base.HarnessTestCase):
 
     def attach_detach(self, volume_id, sdc):
         """One attach (with its connector), complete, detach."""
-        a = self.api('POST', '/attachments', {'attachment': {
-            'volume_uuid': volume_id, 'connector': self.connector(sdc),
-            'mode': 'rw'}})['attachment']
+        body = {'attachment': {'volume_uuid': volume_id,
+                               'connector': self.connector(sdc),
+                               'mode': 'rw'}}
+        # Cinder refuses a reservation while another attach of the volume
+        # holds it ('reserved'): the other host's attach, a moment
+        deadline = time.monotonic() + 60
+        while True:
+            resp = self.cinder.post('/attachments', json=body)
+            if (resp.status_code != 400 or 'current status is'
+                    not in resp.text or time.monotonic() > deadline):
+                break
+            time.sleep(0.2)
+        self.assertEqual(200, resp.status_code, resp.text[:300])
+        a = resp.json()['attachment']
         self.api('POST', '/attachments/%s/action' % a['id'],
                  {'os-complete': None}, ok=(200, 204))
         self.api('DELETE', '/attachments/%s' % a['id'])
