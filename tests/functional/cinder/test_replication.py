@@ -283,7 +283,6 @@ class TestFailover(ReplicationTestCase):
                 self.peer.mdm.volumes[volume.provider_id].mappings))
         driver.terminate_connection(volume, self.connector())
 
-
     def test_active_active_failover_then_failback_completed(self):
         # Cinder's manager drives a clustered backend with failover and
         # failover_completed; after a failback it passes the service's
