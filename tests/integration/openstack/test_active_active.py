@@ -14,6 +14,7 @@ Without an active-active stack these tests skip, saying so.
 
 import base64
 import concurrent.futures
+import sys
 import time
 import uuid
 
@@ -188,10 +189,12 @@ class TestActiveActive(base.HarnessTestCase):
         # (scaleio_cinder/intents.py).
         interrupted = self.stale_mappings()
         self.harness('up')
-        print('active-active kill: %d volumes made, %d operations failed '
-              'at the kill %s; mappings of interrupted attaches before the '
-              'killed service started again: %d' % (
-                  len(made), len(failures), failures[:3], len(interrupted)))
+        # the figures, in the harness tests' log
+        sys.stderr.write(
+            'active-active kill: %d volumes made, %d operations failed at '
+            'the kill %s; mappings of interrupted attaches before the killed '
+            'service started again: %d\n' % (
+                len(made), len(failures), failures[:3], len(interrupted)))
         self.assert_array_matches_cinder()
         self.assertTrue(made)
 
