@@ -14,6 +14,7 @@ import re
 from oslo_log import log as logging
 
 from cinder import context
+from cinder.db import api as db
 from cinder import exception
 from cinder import objects
 from cinder.volume import volume_utils
@@ -52,6 +53,7 @@ class Owner:
 
     @classmethod
     def of(cls, obj):
+        """Of a Cinder object, or of a volume's database row."""
         if isinstance(obj, objects.Snapshot):
             return cls('snapshot', obj.id, obj.status, bool(obj.deleted),
                        obj.volume_size)
@@ -318,12 +320,13 @@ class Manage:
         live = context.get_admin_context()
         for start in range(0, len(pending), QUERY_CHUNK):
             chunk = pending[start:start + QUERY_CHUNK]
-            for obj in objects.VolumeList.get_all(everything,
-                                                  filters={'id': chunk}):
-                add(obj)
-            for obj in objects.VolumeList.get_all(
-                    live, filters={'_name_id': chunk}):
-                add(obj)
+            # Database rows, not versioned objects: building thousands of
+            # those was most of a large listing's time, and an Owner
+            # needs five columns.
+            for row in db.volume_get_all(everything, filters={'id': chunk}):
+                add(row)
+            for row in db.volume_get_all(live, filters={'_name_id': chunk}):
+                add(row)
         if snapshots:
             for cinder_id in pending:
                 if cinder_id not in by_uuid:

@@ -162,10 +162,35 @@ ${tls_lines}
 """
 
 
+# up --in-tree: Cinder 29's own PowerFlex driver, unmodified, beside ours
+# on the same gateway and first pool (benchmarks compare the two).
+IN_TREE_DRIVER = ('cinder.volume.drivers.dell_emc.powerflex.driver.'
+                  'PowerFlexDriver')
+IN_TREE_SECTION = """
+[${name}]
+# Cinder's in-tree driver (up --in-tree), not ours
+volume_driver = %s
+volume_backend_name = ${name}
+san_ip = ${san_ip}
+powerflex_rest_server_port = ${san_port}
+san_login = ${san_login}
+san_password = ${san_password}
+powerflex_storage_pools = ${pools}
+${tls_lines}
+""" % IN_TREE_DRIVER
+
+
 def backends(gateway):
     """[(backend name, pool)]: one backend per pool, scaleio-1, -2..."""
     return [('scaleio-%d' % (i + 1), pool)
             for i, pool in enumerate(gateway['pools'])]
+
+
+def in_tree_backends(settings, gateway):
+    """[(backend name, pool)] of the in-tree driver: none unless --in-tree."""
+    if not settings.get('in_tree'):
+        return []
+    return [('powerflex-1', gateway['pools'][0])]
 
 
 def _render(stack, template, path, mode=0o644, **extra):
@@ -235,6 +260,17 @@ def cinder(stack):
         name=name, san_ip=gateway['host'], san_port=gateway['port'],
         san_login=gateway['user'], san_password=gateway['password'],
         pools=pool, tls_lines=tls) for name, pool in backends(gateway))
+    in_tree = in_tree_backends(stack.settings, gateway)
+    if gateway.get('ca_file'):
+        in_tree_tls = ('driver_ssl_cert_verify = True\n'
+                       'driver_ssl_cert_path = %s' % gateway['ca_file'])
+    else:
+        in_tree_tls = 'driver_ssl_cert_verify = %s' % bool(
+            gateway.get('verify', True))
+    sections += ''.join(string.Template(IN_TREE_SECTION).substitute(
+        name=name, san_ip=gateway['host'], san_port=gateway['port'],
+        san_login=gateway['user'], san_password=gateway['password'],
+        pools=pool, tls_lines=in_tree_tls) for name, pool in in_tree)
     cloud_default = cloud_sections = ''
     rootwrap = os.path.join(stack.layout.venv, 'etc/cinder/rootwrap.conf')
     if stack.cloud:
@@ -250,7 +286,8 @@ def cinder(stack):
             debug=bool(stack.settings.get('debug')),
             cinder_host=CINDER_HOST, cinder_port=stack.port('cinder-api'),
             cinder_password=CINDER_PASSWORD,
-            enabled_backends=','.join(n for n, _ in backends(gateway)),
+            enabled_backends=','.join(
+                n for n, _ in backends(gateway) + in_tree),
             backend_sections=sections)
 
 

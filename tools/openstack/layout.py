@@ -83,7 +83,10 @@ class Env:
     region: str
     admin: dict             # keystoneauth's v3.Password arguments
     cinder_url: str         # .../v3, without the project
-    backends: list          # [{'name': 'scaleio-1', 'pool': 'pd1:sp1'}]
+    # [{'name': 'scaleio-1', 'pool': 'pd1:sp1', 'driver': 'ours',
+    #   'volume_type': None}]; driver 'in-tree' for Cinder's own PowerFlex
+    # driver (up --in-tree, which also makes a volume type per backend)
+    backends: list
     # kind (simulator or real), url, host, port, username, password,
     # ca_file; for the simulator also api_url, control_url, state_dir,
     # system_id, api_version and sdcs (name, guid, host_dir, device_dir)

@@ -177,7 +177,8 @@ def _scheduler_up(stack):
 def _backends_up(stack):
     """Each backend's cinder-volume is up and its pool reported."""
     expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
-                for name, pool in configs.backends(stack.gateway())}
+                for name, pool in configs.backends(stack.gateway())
+                + configs.in_tree_backends(stack.settings, stack.gateway())}
     # reported by the process up started (not one a kill left behind,
     # whose last report still counts as up for a while)
     since = stack.spawned.get('cinder-volume', '')
@@ -189,6 +190,21 @@ def _backends_up(stack):
     pools = {p['name'] for p in stack.cinder().call(
         'GET', '/scheduler-stats/get_pools')['pools']}
     return all('%s#%s' % hp in pools for hp in expected.items())
+
+
+def _backend_types(stack):
+    """up --in-tree: a volume type per backend, named after it."""
+    gateway = stack.gateway()
+    in_tree = configs.in_tree_backends(stack.settings, gateway)
+    if not in_tree:
+        return
+    have = {t['name'] for t in stack.cinder().call('GET', '/types')[
+        'volume_types']}
+    for name, _ in configs.backends(gateway) + in_tree:
+        if name not in have:
+            stack.cinder().call('POST', '/types', {'volume_type': {
+                'name': name,
+                'extra_specs': {'volume_backend_name': name}}})
 
 
 def _cinder_command(name):
@@ -299,7 +315,8 @@ SERVICES = [
             catalog=(('cinderv3', 'block-storage', '/v3/%(project_id)s'),
                      ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
     _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
-    _cinder('cinder-volume', ready=_backends_up, timeout=300),
+    _cinder('cinder-volume', ready=_backends_up, on_ready=_backend_types,
+            timeout=300),
     _cinder('cinder-backup', ready=cloud.backup_ready, timeout=120,
             when=_cloud),
     # -- the cloud around Cinder (not with up --cinder-only)

@@ -162,12 +162,23 @@ class Stack:
             log_dir=self.layout.logs,
             keystone_url=self.url('keystone') + '/v3', region='RegionOne',
             admin=configs.ADMIN, cinder_url=self.url('cinder-api') + '/v3',
-            backends=[{'name': n, 'pool': p}
-                      for n, p in configs.backends(gw)],
+            backends=self.backends(gw),
             gateway=gateway,
             ports={s.name: self.port(s.name) for s in self.services
                    if s.port},
             cloud=self.cloud_env())
+
+    def backends(self, gw):
+        """env.json's backends: ours, then the in-tree driver's (--in-tree).
+
+        With --in-tree each has a volume type of its name (its own).
+        """
+        in_tree = configs.in_tree_backends(self.settings, gw)
+        return [{'name': n, 'pool': p, 'driver': driver,
+                 'volume_type': n if in_tree else None}
+                for driver, pairs in (('ours', configs.backends(gw)),
+                                      ('in-tree', in_tree))
+                for n, p in pairs]
 
     def cloud_env(self):
         """What tempest and the demo need of the cloud, or None."""
