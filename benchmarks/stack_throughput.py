@@ -15,21 +15,23 @@ keystoneauth session, run cycles until the level's count is done.
                     the snapshot
 
 Asynchronous steps are waited for through the API (status polled every
-``--poll`` seconds: the polls are part of a step's latency, as an
-operator feels them). The simulator answers POSTs 50 ms late (a fault
-rule, unless the harness's own rule already does; removed at the end).
-Concurrency levels run in turn, each on both drivers before the next, the
-driver that goes first alternating. For each driver, level and step it
-prints ops/s (concurrency / mean latency: the rate that step sustains
-at that concurrency), p50 and p95 latency, errors (every failed call or
-wait counts; a failed cycle's leftovers are deleted), and ours/in-tree
-ratios of throughput and p95; per level also the whole cycles' rate
-(cycles / wall time) and the gateway requests a cycle made
-(``GET /sim/counters``). At the end everything it made is deleted and
-the array is checked to hold no more volumes than at the start.
+``--poll`` seconds: the polls are part of a step's latency, as an operator
+feels them). The simulator answers POSTs 50 ms late (a fault rule, unless
+the harness's own rule already does; removed at the end). Concurrency
+levels run in turn, each on both drivers before the next, in ``--rounds``
+rounds (AB BA AB...: the driver that goes first alternates, so a
+neighbour's load on a shared machine falls on both alike). For each
+driver, level and step it prints ops/s (concurrency / mean latency: the
+rate that step sustains at that concurrency), p50 and p95 latency, errors
+(every failed call or wait counts; a failed cycle's leftovers are
+deleted), and ours/in-tree ratios of throughput and p95; per level also
+the whole cycles' rate (cycles / wall time) and the gateway requests a
+cycle made (``GET /sim/counters``). At the end everything it made is
+deleted and the array is checked to hold no more volumes than at the
+start.
 
     python3 benchmarks/stack_throughput.py [--state DIR] [--volumes 200]
-        [--snapshots 100] [--concurrency 1,8,32] [--quick]
+        [--snapshots 100] [--concurrency 1,8,32] [--rounds 2] [--quick]
 
 It runs in the harness venv (re-executing itself there).
 """
@@ -69,8 +71,8 @@ class Client:
     """One operator's client: a keystoneauth session of its own."""
 
     def __init__(self, env, poll, timeout):
-        from keystoneauth1 import session
         from keystoneauth1.identity import v3
+        from keystoneauth1 import session
         self.session = session.Session(auth=v3.Password(
             auth_url=env.keystone_url, **env.admin))
         self.url = self.session.get_endpoint(
@@ -295,9 +297,24 @@ class Simulator:
                                 auth=auth))
 
 
-def run_level(env, args, backend, connectors, concurrency, made, sim):
-    """Both cycles of one driver at one concurrency; a Run."""
-    run = Run(backend['driver'], concurrency)
+def lift_quotas(client, types):
+    """No volume, snapshot or size quota for the run; the old values."""
+    project = client.session.get_project_id()
+    path = '/os-quota-sets/%s' % project
+    old = client.call('GET', path)['quota_set']
+    keys = [k for k in old if k.split('_')[0] in (
+        'volumes', 'snapshots', 'gigabytes') and (
+            '_' not in k or k.split('_', 1)[1] in types)]
+    client.call('PUT', path, {'quota_set': {k: -1 for k in keys}})
+    return path, {k: old[k] for k in keys}
+
+
+def run_level(env, args, backend, connectors, run, made, sim, share):
+    """Both cycles of one driver at run's concurrency, into run.
+
+    share: the fraction of --volumes and --snapshots this round does.
+    """
+    concurrency = run.concurrency
     clients = [Client(env, args.poll, args.timeout)
                for _ in range(concurrency)]
     # sources of the snapshot cycles, one per client (not timed)
@@ -307,8 +324,8 @@ def run_level(env, args, backend, connectors, concurrency, made, sim):
     sources = [(s, c.call('GET', '/volumes/%s' % s)['volume']['size'])
                for c, s in zip(clients, sources)]
     for kind, count, cycle in (
-            ('volume', args.volumes, volume_cycle),
-            ('snapshot', args.snapshots, snapshot_cycle)):
+            ('volume', round(args.volumes * share), volume_cycle),
+            ('snapshot', round(args.snapshots * share), snapshot_cycle)):
         if not count:
             continue
         numbers = itertools.count()
@@ -328,15 +345,15 @@ def run_level(env, args, backend, connectors, concurrency, made, sim):
         t0 = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(worker, range(concurrency)))
-        run.wall[kind] = time.monotonic() - t0
-        run.requests[kind] = sim.requests() - before
+        run.wall[kind] = run.wall.get(kind, 0) + time.monotonic() - t0
+        run.requests[kind] = (run.requests.get(kind, 0) + sim.requests()
+                              - before)
     for c, (src, _) in zip(clients, sources):
         try:
             delete(c, made, 'volumes', src)
         except Exception as e:      # noqa: the final clean-up retries
             run.errors['(source delete)'] += 1
             run.messages.append('source delete: %s' % e)
-    return run
 
 
 def report(runs, levels, steps_by_kind):
@@ -358,8 +375,8 @@ def report(runs, levels, steps_by_kind):
                     ratio = ''
                     o, t = ours.stats(step), theirs.stats(step)
                     if run is ours and o and t:
-                        ratio = ' %8.2fx %8.2fx' % (o['ops'] / t['ops'],
-                                                   o['p95'] / t['p95'])
+                        ratio = ' %8.2fx %8.2fx' % (
+                            o['ops'] / t['ops'], o['p95'] / t['p95'])
                     print(line + '%5d %8.2f %9.0f %9.0f %6d%s' % (
                         s['n'], s['ops'], s['p50'], s['p95'],
                         run.errors[step], ratio))
@@ -424,11 +441,15 @@ def parse_args(argv):
                    help='seconds between status polls')
     p.add_argument('--timeout', type=float, default=300,
                    help='seconds one wait may take')
+    p.add_argument('--rounds', type=int, default=2,
+                   help='split each level into this many rounds per '
+                        'driver, alternating which goes first')
     p.add_argument('--quick', action='store_true',
                    help='a smoke run: 4 cycles of each, concurrency 1,2')
     args = p.parse_args(argv)
     if args.quick:
         args.volumes, args.snapshots, args.concurrency = 4, 4, '1,2'
+        args.rounds = 1
     args.levels = [int(c) for c in args.concurrency.split(',')]
     return args
 
@@ -466,25 +487,38 @@ def main(argv=None):
               args.volumes, args.snapshots, args.concurrency, args.poll,
               len(connectors), os.cpu_count()))
     volumes_before = sim.volume_count()
+    admin = Client(env, args.poll, args.timeout)
+    # the admin project's defaults (10 volumes) are below one level's needs
+    quota_path, quotas = lift_quotas(admin, [
+        b['volume_type'] for b in backends.values()])
     rule = sim.delay_posts()
     made = Made()
     runs = {}
     try:
-        for n, level in enumerate(args.levels):
-            order = ['ours', 'in-tree'] if n % 2 == 0 else ['in-tree',
-                                                            'ours']
-            for driver in order:
-                t0 = time.monotonic()
-                runs[(driver, level)] = run_level(
-                    env, args, backends[driver], connectors, level, made,
-                    sim)
-                print('%-7s concurrency %2d done in %.1f s' % (
-                    driver, level, time.monotonic() - t0), flush=True)
+        flip = itertools.cycle([False, True])
+        for level in args.levels:
+            for driver in backends:
+                runs[(driver, level)] = Run(driver, level)
+            # rounds in the order AB BA AB...: a neighbour's load on the
+            # machine falls on both drivers alike
+            for n in range(args.rounds):
+                order = ['ours', 'in-tree']
+                if next(flip):
+                    order.reverse()
+                for driver in order:
+                    t0 = time.monotonic()
+                    run_level(env, args, backends[driver], connectors,
+                              runs[(driver, level)], made, sim,
+                              1.0 / args.rounds)
+                    print('%-7s concurrency %2d round %d done in %.1f s'
+                          % (driver, level, n + 1, time.monotonic() - t0),
+                          flush=True)
     finally:
         failed = clean_up(env, args, made)
         if rule is not None:
             sim.remove_rule(rule)
             print('removed fault rule %d' % rule)
+        admin.call('PUT', quota_path, {'quota_set': quotas})
     steps = [('volume', VOLUME_STEPS)]
     if args.snapshots:
         steps.append(('snapshot', SNAPSHOT_STEPS))
