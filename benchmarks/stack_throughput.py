@@ -463,14 +463,17 @@ def main(argv=None):
     warnings.simplefilter('ignore')
     backends = {}
     for b in env.backends:
-        backends.setdefault(b.get('driver', 'ours'), b)
-    if 'in-tree' not in backends or not all(
-            b.get('volume_type') for b in backends.values()):
+        if b.get('volume_type') and b.get('kind') in ('sdc', 'in-tree'):
+            backends.setdefault('ours' if b['kind'] == 'sdc' else 'in-tree',
+                                dict(b, driver='ours' if b['kind'] == 'sdc'
+                                     else 'in-tree'))
+    if set(backends) != {'ours', 'in-tree'}:
         sys.exit('env.json has no in-tree backend with volume types: bring '
                  'the stack up with "harness.py up --in-tree"')
     if backends['ours']['pool'] != backends['in-tree']['pool']:
         print('note: ours on %s, in-tree on %s' % (
             backends['ours']['pool'], backends['in-tree']['pool']))
+    backends = {k: backends[k] for k in ('ours', 'in-tree')}
     gateway = env.gateway
     if gateway.get('kind') != 'simulator':
         sys.exit('needs the simulator (fault rules, counters)')

@@ -28,6 +28,7 @@ import uuid
 
 from oslo_log import log as logging
 
+from cinder import coordination
 from cinder import exception
 from cinder.objects import fields
 from cinder.volume import volume_utils
@@ -275,13 +276,22 @@ class Replication:
         name, ours = self._group_name(volume, extra_specs, volume_type_id)
         rcg_id = self.primary.replication_group_id(name)
         if rcg_id is None and ours:
-            rcg_id = self.primary.create_replication_group(
-                name, self.primary.protection_domain_id(
-                    pool.protection_domain),
-                target.protection_domain_id(pool.protection_domain),
-                target.system_id())
-            LOG.info('Created replication consistency group %s for volume '
-                     'type %s.', name, volume_type_id)
+            # the first volumes of a type, maybe on several services at
+            # once (active-active): one makes the group
+            @coordination.synchronized('scaleio-rcg-{name}')
+            def make(name):
+                found = self.primary.replication_group_id(name)
+                if found:
+                    return found
+                made = self.primary.create_replication_group(
+                    name, self.primary.protection_domain_id(
+                        pool.protection_domain),
+                    target.protection_domain_id(pool.protection_domain),
+                    target.system_id())
+                LOG.info('Created replication consistency group %s for '
+                         'volume type %s.', name, volume_type_id)
+                return made
+            rcg_id = make(name)
         if rcg_id is None:
             raise exception.InvalidVolumeType(
                 reason='volume %s: replication consistency group %s does '
@@ -388,6 +398,7 @@ class Replication:
                         'the target' % name)
             group = target.replication_group(rcg_id)
             if failback and group.failed_over:
+                self._unmap_sources(name)
                 target.restore_replication_group(rcg_id)
             elif not failback and not group.failed_over:
                 target.failover_replication_group(rcg_id)
@@ -396,6 +407,23 @@ class Replication:
             LOG.error('Could not %s replication consistency group %s: %s',
                       'restore' if failback else 'fail over', name, e)
             return str(e)
+
+    def _unmap_sources(self, name):
+        """Before a failback: the primary's copies of an RCG unmapped.
+
+        Their mappings are the ones attaches made before the failover;
+        since then Cinder's attachments are on the target, and the array
+        restores a group only when its source volumes are not mapped.
+        """
+        rcg_id = self.primary.replication_group_id(name)
+        ids = [p.local_volume_id for p in self.primary.replication_pairs()
+               if p.group_id == rcg_id]
+        for volume in self.primary.volumes(ids) if ids else ():
+            if volume.is_mapped:
+                self.primary.unmap_volume_from_all(volume.id)
+                LOG.warning('Unmapped array volume %s (%s) on the primary '
+                            'system before failing back: mapped there '
+                            'before the failover.', volume.id, volume.name)
 
     @staticmethod
     def _pairs_by_remote(gateway):
@@ -414,7 +442,9 @@ class Replication:
 
     def failover_completed(self, active_backend_id):
         """Work through the target (or the primary again) from now on."""
-        if active_backend_id in (None, FAILBACK):
+        # after a failback Cinder's manager passes the service's
+        # active_backend_id, which it then keeps as '' (or None)
+        if not active_backend_id or active_backend_id == FAILBACK:
             self._activate(None)
         elif active_backend_id in self.targets:
             self._activate(active_backend_id)

@@ -12,6 +12,7 @@ moves the vTree on the array where it can.
 from oslo_log import log as logging
 
 from cinder.volume import qos_specs as cinder_qos
+from cinder.volume import volume_utils
 from scaleio_cinder import errors
 from scaleio_cinder import specs
 from scaleio_client import records
@@ -31,7 +32,7 @@ class Retype:
         """(True, None) when the array volume already fits ``new_type``."""
         if (diff or {}).get('encryption'):
             return False, None
-        if host.get('host') != volume.host:
+        if not self._stays(volume, host):
             LOG.info('Retyping volume %s moves it from %s to %s: Cinder '
                      'migrates it.', volume.id, volume.host, host.get('host'))
             return False, None
@@ -62,6 +63,24 @@ class Retype:
                  'KB/s on %d mapping(s)).', volume.id, new_type.get('name'),
                  iops or 'no', bandwidth or 'no', len(record.mappings))
         return True, update
+
+    @staticmethod
+    def _stays(volume, host):
+        """Whether the scheduler's ``host`` is where the volume is.
+
+        Its service's pool, or the same pool of another service of its
+        active-active cluster (the volume records the one that made it).
+        """
+        destination = host.get('host')
+        if destination == volume.host:
+            return True
+        cluster = host.get('cluster_name')
+        return bool(
+            destination and cluster and volume.cluster_name
+            and volume_utils.extract_host(cluster, 'backend')
+            == volume_utils.extract_host(volume.cluster_name, 'backend')
+            and volume_utils.extract_host(destination, 'pool')
+            == volume_utils.extract_host(volume.host, 'pool'))
 
     def _replication(self, volume, volume_id, extra_specs, new_type):
         """Pair or unpair the volume for the new type, on the array.

@@ -5,6 +5,7 @@ out (oslo.config would take ``$name`` for an option reference); names and
 passwords are test-only, loopback only. Standard library only.
 """
 
+import json
 import os
 import string
 import types
@@ -39,11 +40,13 @@ def paths(layout):
         cinder_lock=layout.data('cinder', 'lock'),
         sim_state=layout.data('simulator'),
         sim_ready=os.path.join(layout.run, 'simulator-ready.json'),
+        pf5_state=layout.data('simulator-pf5'),
+        pf5_ready=os.path.join(layout.run, 'simulator-pf5-ready.json'),
         markers=layout.data('markers'))
     for d in (layout.run, layout.logs, layout.etc(),
               p.mysql_data, p.rabbit_home, p.rabbit_mnesia, p.fernet_keys,
               p.credential_keys, p.cinder_state, p.cinder_lock, p.sim_state,
-              p.markers):
+              p.pf5_state, p.markers):
         os.makedirs(d, exist_ok=True)
     return p
 
@@ -124,7 +127,7 @@ default_volume_type = __DEFAULT__
 # a stop (down) should not wait 60 s for in-flight requests
 graceful_shutdown_timeout = 5
 glance_api_servers = http://127.0.0.1:9292
-${cloud_default}
+${cloud_default}${active_active}
 [database]
 connection = ${db_url}/cinder?charset=utf8mb4
 
@@ -132,7 +135,7 @@ connection = ${db_url}/cinder?charset=utf8mb4
 lock_path = ${cinder_lock}
 
 [coordination]
-backend_url = file://${cinder_lock}
+backend_url = ${coordination_url}
 
 [keystone_authtoken]
 www_authenticate_uri = ${keystone_url}/v3
@@ -151,46 +154,198 @@ ${cloud_sections}${backend_sections}"""
 
 BACKEND_SECTION = """
 [${name}]
-volume_driver = scaleio_cinder.driver.ScaleIODriver
-volume_backend_name = ${name}
+volume_driver = ${driver}
+volume_backend_name = ${backend_name}
 san_ip = ${san_ip}
 scaleio_rest_server_port = ${san_port}
 san_login = ${san_login}
 san_password = ${san_password}
 scaleio_storage_pools = ${pools}
-${tls_lines}
+${tls_lines}${extra_lines}
 """
 
+SDC_DRIVER = 'scaleio_cinder.driver.ScaleIODriver'
+NVME_DRIVER = 'scaleio_cinder.driver.ScaleIONVMeDriver'
 
 # up --in-tree: Cinder 29's own PowerFlex driver, unmodified, beside ours
-# on the same gateway and first pool (benchmarks compare the two).
+# on the same gateway and first pool (benchmarks compare the two)
 IN_TREE_DRIVER = ('cinder.volume.drivers.dell_emc.powerflex.driver.'
                   'PowerFlexDriver')
 IN_TREE_SECTION = """
 [${name}]
 # Cinder's in-tree driver (up --in-tree), not ours
-volume_driver = %s
-volume_backend_name = ${name}
+volume_driver = ${driver}
+volume_backend_name = ${backend_name}
 san_ip = ${san_ip}
 powerflex_rest_server_port = ${san_port}
 san_login = ${san_login}
 san_password = ${san_password}
 powerflex_storage_pools = ${pools}
-${tls_lines}
-""" % IN_TREE_DRIVER
+${tls_lines}${extra_lines}
+"""
+
+# up --active-active: the volume services form one cluster and lock
+# through etcd; they report often so that a dead one is seen soon.
+CLUSTER = 'harness-cluster'
+ACTIVE_ACTIVE_DEFAULT = """\
+cluster = %s
+report_interval = 2
+service_down_time = 12
+""" % CLUSTER
 
 
-def backends(gateway):
-    """[(backend name, pool)]: one backend per pool, scaleio-1, -2..."""
-    return [('scaleio-%d' % (i + 1), pool)
-            for i, pool in enumerate(gateway['pools'])]
+def volume_host(service):
+    """The ``host`` of a volume service: harness, harness-2..."""
+    suffix = service[len('cinder-volume'):]
+    return CINDER_HOST + suffix
 
 
-def in_tree_backends(settings, gateway):
-    """[(backend name, pool)] of the in-tree driver: none unless --in-tree."""
-    if not settings.get('in_tree'):
-        return []
-    return [('powerflex-1', gateway['pools'][0])]
+# -- the simulated systems beside the first (up without --gateway)
+# The first system's replication peer: the same simulator process
+# (scaleio-sim --peer-port), the same pools and the same SDC hosts (one
+# SDC GUID per host, known to both systems, as a real SDC connected to
+# two systems is; device links of both in the host's by-id).
+PEER_BACKEND_ID = 'peer'
+# A PowerFlex 5.0 system (a second simulator process: the peer runs at
+# the first system's API version, 3.5): a mirrored domain whose pool
+# serves the NVMe/TCP backend, and an erasure-coded (EC) domain. Its
+# pools are smaller than the first system's, so that Cinder's capacity
+# weigher never puts a volume whose type names no backend there (on the
+# NVMe backend nothing attaches: no nvme-tcp kernel module here).
+PF5_API_VERSION = '5.0'
+PF5_SYSTEM = {'id': '5c1a0de4a7e10005', 'name': 'scaleio-sim-pf5'}
+PF5_NVME_POOL = 'pf5:nvme'
+PF5_EC_POOL = 'pf5ec:ecp'
+PF5_POOL_GIB = 256
+
+
+def pf5_topology(stack):
+    """The 5.0 system: the first system's SDC hosts (GUIDs, directories)."""
+    hosts = os.path.join(stack.paths.sim_state, 'hosts')
+    return {
+        'system': dict(PF5_SYSTEM),
+        'users': [{'name': SIM_USER, 'password': SIM_PASSWORD}],
+        'protection_domains': [
+            {'name': 'pf5', 'generation': 'Mirroring', 'storage_pools': [
+                {'name': 'nvme', 'data_layout': 'MediumGranularity',
+                 'capacity_gib': PF5_POOL_GIB}]},
+            {'name': 'pf5ec', 'generation': 'EC', 'storage_pools': [
+                {'name': 'ecp', 'capacity_gib': PF5_POOL_GIB}]}],
+        'sdcs': [dict(sdc, host_dir=os.path.join(hosts, sdc['name']))
+                 for sdc in SIM_SDCS],
+        'sdts': [{'name': 'sdt1', 'ips': [HOST], 'nvme_port': 4420}],
+    }
+
+
+def write_pf5_topology(stack):
+    write_file(stack.layout.etc('simulator-pf5-topology.json'),
+               json.dumps(pf5_topology(stack), indent=1) + '\n')
+
+
+def sim_peer_port(stack):
+    """The first system's replication peer: the port after its own."""
+    return stack.port('simulator') + 1
+
+
+# The first system's SDCs (scaleio_sim.topology.DEFAULT)
+SIM_SDCS = [
+    {'name': 'sdc1', 'guid': '5C1A0001-0000-4000-8000-000000000001',
+     'ip': '192.0.2.11'},
+    {'name': 'sdc2', 'guid': '5C1A0001-0000-4000-8000-000000000002',
+     'ip': '192.0.2.12'},
+]
+
+
+def backends(stack):
+    """Every Cinder backend: a dict each (name, pool, kind, driver...).
+
+    One SDC backend per pool of the gateway, ``scaleio-1``, ``-2``...
+    (kind ``sdc``). With the simulator also: ``scaleio-rep`` (kind
+    ``replicated``: the first system's first pool, replicated to its
+    peer), ``scaleio-nvme`` (kind ``nvme``) and ``scaleio-ec`` (kind
+    ``ec``) on the 5.0 system.
+    """
+    gateway = stack.gateway()
+    found = [dict(name='scaleio-%d' % (i + 1), pool=pool, kind='sdc',
+                  driver=SDC_DRIVER, system='gateway', gateway=gateway)
+             for i, pool in enumerate(gateway['pools'])]
+    if stack.settings.get('in_tree'):
+        # a volume type each: the benchmark's way to either driver
+        found[0]['volume_type'] = found[0]['name']
+        found.append(dict(name='powerflex-1', pool=gateway['pools'][0],
+                          kind='in-tree', driver=IN_TREE_DRIVER,
+                          system='gateway', gateway=gateway,
+                          volume_type='powerflex-1'))
+    if 'gateway' in stack.settings:
+        return found
+    peer = stack.sim.get('peer') if stack.sim else None
+    if peer:
+        found.append(dict(
+            name='scaleio-rep', pool=gateway['pools'][0], kind='replicated',
+            # cinder-tempest-plugin's replication tests take the part of
+            # a replication pool's name after "#" as volume_backend_name
+            # (right for LVM, which names its pool after its backend)
+            backend_name=gateway['pools'][0],
+            driver=SDC_DRIVER, system='gateway', gateway=gateway,
+            replication_device=PEER_BACKEND_ID,
+            volume_type='scaleio-replicated',
+            type_specs={'replication_enabled': '<is> True'},
+            # the first pool again: Cinder's capacity weigher would
+            # share volumes whose type names no backend between it and
+            # scaleio-1 (and a failover puts those in error); with this
+            # ratio scaleio-1 always weighs more
+            extra_lines='scaleio_max_over_subscription_ratio = 1.0\n'
+            'replication_device = %s\n' % ','.join(
+                '%s:%s' % kv for kv in (
+                    ('backend_id', PEER_BACKEND_ID), ('san_ip', HOST),
+                    ('scaleio_rest_server_port', peer['port']),
+                    ('san_login', SIM_USER), ('san_password', SIM_PASSWORD),
+                    ('scaleio_ca_bundle', peer['ca_file'])))))
+    pf5 = stack.pf5_gateway()
+    if pf5:
+        found.append(dict(name='scaleio-nvme', pool=PF5_NVME_POOL,
+                          kind='nvme', driver=NVME_DRIVER, system='pf5',
+                          gateway=pf5, volume_type='scaleio-nvme'))
+        found.append(dict(name='scaleio-ec', pool=PF5_EC_POOL, kind='ec',
+                          driver=SDC_DRIVER, system='pf5', gateway=pf5,
+                          volume_type='scaleio-ec'))
+    return found
+
+
+def backend_name(backend):
+    """Its volume_backend_name: its name, unless it says otherwise."""
+    return backend.get('backend_name', backend['name'])
+
+
+def _tls_lines(gateway):
+    if gateway.get('ca_file'):
+        return 'scaleio_ca_bundle = %s\n' % gateway['ca_file']
+    if gateway.get('verify', True):
+        return '# TLS verified with the system trust store\n'
+    return 'scaleio_verify_certificate = False\n'
+
+
+def _in_tree_tls_lines(gateway):
+    if gateway.get('ca_file'):
+        return ('driver_ssl_cert_verify = True\n'
+                'driver_ssl_cert_path = %s\n' % gateway['ca_file'])
+    verify = gateway.get('verify', True)
+    return 'driver_ssl_cert_verify = %s\n' % bool(verify)
+
+
+def _backend_section(backend):
+    gateway = backend['gateway']
+    if backend['kind'] == 'in-tree':
+        template, tls = IN_TREE_SECTION, _in_tree_tls_lines(gateway)
+    else:
+        template, tls = BACKEND_SECTION, _tls_lines(gateway)
+    return string.Template(template).substitute(
+        name=backend['name'], driver=backend['driver'],
+        backend_name=backend_name(backend),
+        san_ip=gateway['host'], san_port=gateway['port'],
+        san_login=gateway['user'], san_password=gateway['password'],
+        pools=backend['pool'], tls_lines=tls,
+        extra_lines=backend.get('extra_lines', ''))
 
 
 def _render(stack, template, path, mode=0o644, **extra):
@@ -248,29 +403,9 @@ def keystone(stack):
 
 
 def cinder(stack):
-    """cinder.conf: one backend section per pool of the gateway."""
-    gateway = stack.gateway()
-    if gateway.get('ca_file'):
-        tls = 'scaleio_ca_bundle = %s' % gateway['ca_file']
-    elif gateway.get('verify', True):
-        tls = '# TLS verified with the system trust store'
-    else:
-        tls = 'scaleio_verify_certificate = False'
-    sections = ''.join(string.Template(BACKEND_SECTION).substitute(
-        name=name, san_ip=gateway['host'], san_port=gateway['port'],
-        san_login=gateway['user'], san_password=gateway['password'],
-        pools=pool, tls_lines=tls) for name, pool in backends(gateway))
-    in_tree = in_tree_backends(stack.settings, gateway)
-    if gateway.get('ca_file'):
-        in_tree_tls = ('driver_ssl_cert_verify = True\n'
-                       'driver_ssl_cert_path = %s' % gateway['ca_file'])
-    else:
-        in_tree_tls = 'driver_ssl_cert_verify = %s' % bool(
-            gateway.get('verify', True))
-    sections += ''.join(string.Template(IN_TREE_SECTION).substitute(
-        name=name, san_ip=gateway['host'], san_port=gateway['port'],
-        san_login=gateway['user'], san_password=gateway['password'],
-        pools=pool, tls_lines=in_tree_tls) for name, pool in in_tree)
+    """cinder.conf: one backend section per backend (``backends``)."""
+    all_backends = backends(stack)
+    sections = ''.join(_backend_section(b) for b in all_backends)
     cloud_default = cloud_sections = ''
     rootwrap = os.path.join(stack.layout.venv, 'etc/cinder/rootwrap.conf')
     if stack.cloud:
@@ -280,14 +415,23 @@ def cinder(stack):
         # extend of an attached volume: cinder tells nova (as a service)
         cloud_sections = _auth_section(stack, 'nova', 'cinder',
                                        CINDER_PASSWORD)
+    active_active = ''
+    coordination = 'file://%s' % stack.paths.cinder_lock
+    if stack.settings.get('active_active'):
+        active_active = ACTIVE_ACTIVE_DEFAULT
+        coordination = 'etcd3+http://%s:%d' % (HOST, stack.port('etcd'))
+        for s in stack.services:
+            if s.name.startswith('cinder-volume-'):
+                write_file(stack.layout.etc(s.name + '.conf'),
+                           '[DEFAULT]\nhost = %s\n' % volume_host(s.name))
     _render(stack, CINDER_CONF, 'cinder.conf', mode=0o600,
             rootwrap_config=rootwrap, cloud_default=cloud_default,
+            active_active=active_active, coordination_url=coordination,
             cloud_sections=cloud_sections,
             debug=bool(stack.settings.get('debug')),
             cinder_host=CINDER_HOST, cinder_port=stack.port('cinder-api'),
             cinder_password=CINDER_PASSWORD,
-            enabled_backends=','.join(
-                n for n, _ in backends(gateway) + in_tree),
+            enabled_backends=','.join(b['name'] for b in all_backends),
             backend_sections=sections)
 
 

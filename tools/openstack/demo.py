@@ -180,7 +180,7 @@ class Array:
             host=gw['host'], port=gw['port'], username=gw['username'],
             password=gw['password'], ca_bundle=gw.get('ca_file')))
         self.pools = []
-        for backend in env.backends:
+        for backend in env.sdc_backends():
             domain, pool = backend['pool'].split(':', 1)
             self.pools.append((backend['pool'],
                                self.gateway.storage_pool_id(domain, pool)))

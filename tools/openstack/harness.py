@@ -57,6 +57,8 @@ def update_settings(lay, args):
         settings['debug'] = args.debug
     if args.cinder_only is not None:
         settings['cinder_only'] = args.cinder_only
+    if args.active_active is not None:
+        settings['active_active'] = args.active_active
     if args.port_offset is not None:
         settings['port_offset'] = args.port_offset
     if args.in_tree is not None:
@@ -217,6 +219,12 @@ def parse_args(argv):
                     help='Keystone and Cinder only: no Nova, Placement, '
                          'Glance, Neutron/OVN, libvirt or cinder-backup '
                          '(kept in settings.json; --cloud undoes it)')
+    up.add_argument('--active-active', action='store_true', default=None,
+                    help='two cinder-volume services (hosts harness and '
+                         'harness-2) in one cluster, locking through etcd '
+                         '(kept in settings.json; --single undoes it)')
+    up.add_argument('--single', dest='active_active', action='store_false',
+                    help='one cinder-volume service again')
     up.add_argument('--port-offset', type=int, metavar='N',
                     help='add N to every port, so that a second '
                          '--cinder-only stack (its own --state) runs '

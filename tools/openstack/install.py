@@ -22,7 +22,9 @@ PACKAGES = ['cinder==29.0.0', 'keystone==30.0.0', 'tempest==47.0.0',
             # it out): the APIs run under uwsgi
             'nova==34.0.0', 'openstack-placement==16.0.0', 'glance==33.0.0',
             'neutron==29.0.0', 'os-vif', 'ovsdbapp', 'osc-placement',
-            'libvirt-python', 'uwsgi']
+            'libvirt-python', 'uwsgi',
+            # tooz's etcd3+http:// driver (up --active-active)
+            'etcd3gw']
 # package: (binaries it brings, process names of a server already running)
 APT = {
     'mariadb-server': (['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db',
@@ -41,6 +43,10 @@ APT = {
                             '/usr/bin/ovsdb-tool'], ['ovs-vswitchd']),
     'ovn-central': (['/usr/bin/ovn-northd'], ['ovn-northd']),
     'ovn-host': (['/usr/bin/ovn-controller'], ['ovn-controller']),
+    # Nova's config drive (ISO 9660), and the SSH guest's check
+    'genisoimage': (['/usr/bin/genisoimage'], []),
+    # the lock service of up --active-active
+    'etcd-server': (['/usr/bin/etcd'], []),
     # LUKS for encrypted volumes (os-brick's encryptors)
     'cryptsetup-bin': (['/usr/sbin/cryptsetup'], []),
 }

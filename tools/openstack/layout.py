@@ -83,18 +83,36 @@ class Env:
     region: str
     admin: dict             # keystoneauth's v3.Password arguments
     cinder_url: str         # .../v3, without the project
-    # [{'name': 'scaleio-1', 'pool': 'pd1:sp1', 'driver': 'ours',
-    #   'volume_type': None}]; driver 'in-tree' for Cinder's own PowerFlex
-    # driver (up --in-tree, which also makes a volume type per backend)
+    # [{'name': 'scaleio-1', 'pool': 'pd1:sp1', 'kind': 'sdc',
+    #   'system': 'gateway'}, ...]: kind sdc, replicated, nvme, ec, or
+    #   in-tree (Cinder's own PowerFlex driver, up --in-tree);
+    # system 'gateway' or a key of systems; volume_type (the harness's
+    # type for the backend) and replication_device (its backend_id)
     backends: list
     # kind (simulator or real), url, host, port, username, password,
     # ca_file; for the simulator also api_url, control_url, state_dir,
-    # system_id, api_version and sdcs (name, guid, host_dir, device_dir)
+    # system_id, api_version and sdcs (name, guid, host_dir, device_dir),
+    # and peer: the same for its replication peer (plus backend_id)
     gateway: dict
     ports: dict
     # the cloud around Cinder (None with up --cinder-only): flavor_ref,
     # flavor_ref_alt, image_ref, compute_host, image_file, boot_marker
     cloud: dict = None
+    # the other simulated systems, as gateway: {'pf5': {...}} (5.0)
+    systems: dict = None
+    # the cinder-volume services (two with up --active-active) and their
+    # cluster (None without)
+    volume_services: list = None
+    cluster: str = None
+
+    def sdc_backends(self):
+        """The SDC backends on the gateway: scaleio-1, scaleio-2..."""
+        return [b for b in self.backends if b.get('kind', 'sdc') == 'sdc']
+
+    def backend(self, kind):
+        """The first backend of a kind, or None."""
+        return next((b for b in self.backends if b.get('kind') == kind),
+                    None)
 
     def openrc(self):
         """The ``OS_*`` variables of the cloud's admin."""

@@ -73,16 +73,35 @@ def _forget_sim_ready(stack):
         os.unlink(stack.paths.sim_ready)
 
 
-def _sim_ready(stack):
-    """Read its ready file; add the latency rule unless it has one."""
-    with open(stack.paths.sim_ready) as f:
-        stack.sim = json.load(f)
-    faults = stack.sim['url'] + '/sim/faults'
-    ca = stack.sim['ca_file']
+def _add_latency(sim):
+    """The latency rule on a simulated system, unless it has one."""
+    faults = sim['url'] + '/sim/faults'
+    ca = sim['ca_file']
     if not any(r['action'] == 'delay'
                for r in rest.call(faults, ca_file=ca)):
         rest.call(faults, 'POST', GATEWAY_LATENCY, ok=(200, 201),
                   ca_file=ca)
+
+
+def _sim_ready(stack):
+    """Read its ready file; the latency rule on both its systems."""
+    with open(stack.paths.sim_ready) as f:
+        stack.sim = json.load(f)
+    _add_latency(stack.sim)
+    if stack.sim.get('peer'):
+        _add_latency(stack.sim['peer'])
+
+
+def _forget_pf5_ready(stack):
+    configs.write_pf5_topology(stack)
+    if os.path.exists(stack.paths.pf5_ready):
+        os.unlink(stack.paths.pf5_ready)
+
+
+def _pf5_ready(stack):
+    with open(stack.paths.pf5_ready) as f:
+        stack.pf5 = json.load(f)
+    _add_latency(stack.pf5)
 
 
 # -- MariaDB
@@ -174,49 +193,81 @@ def _scheduler_up(stack):
                for s in _cinder_services(stack))
 
 
-def _backends_up(stack):
-    """Each backend's cinder-volume is up and its pool reported."""
-    expected = {'%s@%s' % (configs.CINDER_HOST, name): pool
-                for name, pool in configs.backends(stack.gateway())
-                + configs.in_tree_backends(stack.settings, stack.gateway())}
-    # reported by the process up started (not one a kill left behind,
-    # whose last report still counts as up for a while)
-    since = stack.spawned.get('cinder-volume', '')
-    up = {s['host'] for s in _cinder_services(stack)
-          if s['binary'] == 'cinder-volume' and s['state'] == 'up'
-          and s['status'] == 'enabled' and (s['updated_at'] or '') >= since}
-    if not set(expected) <= up:
-        return False
-    pools = {p['name'] for p in stack.cinder().call(
-        'GET', '/scheduler-stats/get_pools')['pools']}
-    return all('%s#%s' % hp in pools for hp in expected.items())
+# what cinder-volume logs per backend once it takes requests (after
+# init_host, where the driver settles what a crash left)
+VOLUME_READY_LINE = 'Driver post RPC initialization completed successfully'
 
 
-def _backend_types(stack):
-    """up --in-tree: a volume type per backend, named after it."""
-    gateway = stack.gateway()
-    in_tree = configs.in_tree_backends(stack.settings, gateway)
-    if not in_tree:
-        return
-    have = {t['name'] for t in stack.cinder().call('GET', '/types')[
-        'volume_types']}
-    for name, _ in configs.backends(gateway) + in_tree:
+def _backends_up(name):
+    """Ready: each backend of volume service name is up, its pool reported.
+
+    By the process up started: its log since then says each backend
+    takes requests (the service's last report before a kill still counts
+    as up for a while).
+    """
+    host = configs.volume_host(name)
+
+    def ready(stack):
+        backends = configs.backends(stack)
+        with open(stack.layout.log(name + '.log'), 'rb') as f:
+            f.seek(stack.spawned.get(name, 0))
+            started = f.read().count(VOLUME_READY_LINE.encode())
+        if started < len(backends):
+            return False
+        expected = {'%s@%s' % (host, b['name']): b['pool'] for b in backends}
+        up = {s['host'] for s in _cinder_services(stack)
+              if s['binary'] == 'cinder-volume' and s['state'] == 'up'
+              and s['status'] == 'enabled'}
+        if not set(expected) <= up:
+            return False
+        # the scheduler names a clustered backend's pools by its cluster
+        if stack.settings.get('active_active'):
+            expected = {configs.CLUSTER + b[len(host):]: pool
+                        for b, pool in expected.items()}
+        pools = {p['name'] for p in stack.cinder().call(
+            'GET', '/scheduler-stats/get_pools')['pools']}
+        return all('%s#%s' % hp in pools for hp in expected.items())
+    return ready
+
+
+def _volume_types(stack):
+    """The volume type of each backend that has one (scaleio-rep...).
+
+    Made once, looked up by name first: tempest's suites on the NVMe and
+    EC backends and the replication tests use them.
+    """
+    cinder = stack.cinder()
+    have = {t['name']: t for t in cinder.call(
+        'GET', '/types?is_public=None')['volume_types']}
+    for b in configs.backends(stack):
+        name = b.get('volume_type')
+        if not name:
+            continue
+        specs = dict(b.get('type_specs', {}),
+                     volume_backend_name=configs.backend_name(b))
         if name not in have:
-            stack.cinder().call('POST', '/types', {'volume_type': {
-                'name': name,
-                'extra_specs': {'volume_backend_name': name}}})
+            cinder.call('POST', '/types', {'volume_type': {
+                'name': name, 'os-volume-type-access:is_public': True,
+                'extra_specs': specs}})
+        elif have[name].get('extra_specs') != specs:
+            cinder.call('POST', '/types/%s/extra_specs' % have[name]['id'],
+                        {'extra_specs': specs})
 
 
-def _cinder_command(name):
+def _cinder_command(name, binary):
     def command(stack):
         conf = ['--config-file', stack.layout.etc('cinder.conf')]
-        if stack.cloud and name in SDC_HOST_SERVICES:
+        if name != binary:
+            # a second volume service: its own host (configs.volume_host)
+            conf += ['--config-file', stack.layout.etc(name + '.conf')]
+        if stack.cloud and binary in SDC_HOST_SERVICES:
             # a simulated SDC host: stock os-brick through the stand-in
             # (oslo.log would name its log after the script)
             return [stack.layout.bin('python'),
                     os.path.join(HERE, 'harness_sdc_standin.py'),
-                    name] + conf + ['--log-file', name + '.log']
-        return [stack.layout.bin(name)] + conf
+                    binary] + conf + ['--log-file', name + '.log']
+        return [stack.layout.bin(binary)] + conf + ['--log-file',
+                                                    name + '.log']
     return command
 
 
@@ -238,13 +289,34 @@ def _cinder_setup(stack):
 SDC_HOST_SERVICES = ('cinder-volume', 'cinder-backup')
 
 
-def _cinder(name, **kw):
+def _cinder(name, binary=None, **kw):
     """A Cinder service: its console script with cinder.conf."""
-    # cinder.conf names the simulator's CA file
-    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator'))
-    return Service(name, command=_cinder_command(name), env=_cinder_env,
-                   config=configs.cinder, setup=_cinder_setup,
-                   log=name + '.log', **kw)
+    # cinder.conf names the simulator's CA file; the volume services
+    # of an active-active stack lock through etcd
+    kw.setdefault('after', ('mariadb', 'rabbitmq', 'simulator',
+                            'simulator-pf5', 'etcd'))
+    return Service(name, command=_cinder_command(name, binary or name),
+                   env=_cinder_env, config=configs.cinder,
+                   setup=_cinder_setup, log=name + '.log', **kw)
+
+
+def _active_active(settings):
+    return bool(settings.get('active_active'))
+
+
+def _etcd_command(stack):
+    client, peer = stack.port('etcd'), stack.port('etcd') + 1
+    return ['/usr/bin/etcd', '--name', 'harness',
+            '--data-dir', stack.layout.data('etcd'),
+            '--listen-client-urls', 'http://%s:%d' % (configs.HOST, client),
+            '--advertise-client-urls', 'http://%s:%d' % (configs.HOST,
+                                                         client),
+            '--listen-peer-urls', 'http://%s:%d' % (configs.HOST, peer),
+            '--initial-advertise-peer-urls', 'http://%s:%d' % (
+                configs.HOST, peer),
+            '--initial-cluster',
+            'harness=http://%s:%d' % (configs.HOST, peer),
+            '--log-outputs', 'stderr']
 
 
 def _cloud(settings):
@@ -252,12 +324,27 @@ def _cloud(settings):
 
 
 def _simulator_command(stack):
+    """The first system, and its replication peer in the same process."""
     cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
            '--port', str(stack.port('simulator')), '--tls',
            '--state-dir', stack.paths.sim_state,
-           '--ready-file', stack.paths.sim_ready]
+           '--ready-file', stack.paths.sim_ready,
+           '--peer-port', str(configs.sim_peer_port(stack))]
     if stack.cloud:
         # guests need block devices: links to loop devices
+        cmd += ['--device-mode', 'loop']
+    return cmd
+
+
+def _pf5_command(stack):
+    """The PowerFlex 5.0 system (NVMe/TCP targets, an EC domain)."""
+    cmd = [stack.layout.bin('scaleio-sim'), '--host', configs.HOST,
+           '--port', str(stack.port('simulator-pf5')), '--tls',
+           '--api-version', configs.PF5_API_VERSION,
+           '--topology', stack.layout.etc('simulator-pf5-topology.json'),
+           '--state-dir', stack.paths.pf5_state,
+           '--ready-file', stack.paths.pf5_ready]
+    if stack.cloud:
         cmd += ['--device-mode', 'loop']
     return cmd
 
@@ -287,6 +374,12 @@ SERVICES = [
             ready=lambda stack: os.path.exists(stack.paths.sim_ready),
             on_ready=_sim_ready,
             when=lambda settings: 'gateway' not in settings),
+    # its replication peer listens on the next port (--peer-port)
+    Service('simulator-pf5', command=_pf5_command,
+            port=18445, setup=_forget_pf5_ready, timeout=30,
+            ready=lambda stack: os.path.exists(stack.paths.pf5_ready),
+            on_ready=_pf5_ready,
+            when=lambda settings: 'gateway' not in settings),
     Service('mariadb', command=lambda stack: [
         '/usr/sbin/mariadbd', '--defaults-file=' + stack.layout.etc('my.cnf')],
         port=13306, config=configs.mariadb, setup=_mariadb_install_db,
@@ -315,8 +408,15 @@ SERVICES = [
             catalog=(('cinderv3', 'block-storage', '/v3/%(project_id)s'),
                      ('cinderv3-legacy', 'volumev3', '/v3/%(project_id)s'))),
     _cinder('cinder-scheduler', ready=_scheduler_up, timeout=180),
-    _cinder('cinder-volume', ready=_backends_up, on_ready=_backend_types,
-            timeout=300),
+    # the lock service of an active-active stack (up --active-active)
+    Service('etcd', command=_etcd_command, port=12379, when=_active_active,
+            timeout=30),
+    _cinder('cinder-volume', ready=_backends_up('cinder-volume'),
+            on_ready=_volume_types, timeout=300),
+    # up --active-active: a second volume service in the same cluster
+    _cinder('cinder-volume-2', binary='cinder-volume',
+            ready=_backends_up('cinder-volume-2'), timeout=300,
+            when=_active_active),
     _cinder('cinder-backup', ready=cloud.backup_ready, timeout=120,
             when=_cloud),
     # -- the cloud around Cinder (not with up --cinder-only)

@@ -5,7 +5,6 @@ ready and waits until all are; ``down`` stops them in reverse. ``Stack``
 is also what the table's functions read (paths, ports, the gateway).
 """
 
-import datetime
 import os
 import threading
 import time
@@ -36,9 +35,10 @@ class Stack:
         self._cloud_paths = None
         self.cloud_objects = None   # flavors and image (cloud_setup.py)
         self.sim = None         # the simulator's ready file, once ready
+        self.pf5 = None         # the 5.0 simulator's ready file
         self._cinder = None
         self.errors = {}        # name: why its last readiness check failed
-        self.spawned = {}       # name: when up started it (UTC, ISO)
+        self.spawned = {}       # name: its log's size when up started it
 
     def cloud_paths(self):
         if self._cloud_paths is None:
@@ -61,6 +61,16 @@ class Stack:
                 'url': self.sim['url'], 'user': configs.SIM_USER,
                 'password': configs.SIM_PASSWORD, 'verify': True,
                 'ca_file': self.sim['ca_file'], 'pools': configs.SIM_POOLS}
+
+    def pf5_gateway(self):
+        """The PowerFlex 5.0 simulator's gateway, once it is ready."""
+        if not self.pf5:
+            return None
+        return {'host': configs.HOST, 'port': self.pf5['port'],
+                'url': self.pf5['url'], 'user': configs.SIM_USER,
+                'password': configs.SIM_PASSWORD, 'verify': True,
+                'ca_file': self.pf5['ca_file'],
+                'pools': [configs.PF5_NVME_POOL, configs.PF5_EC_POOL]}
 
     def cinder(self):
         """Cinder's API as the admin, for the readiness checks."""
@@ -137,8 +147,9 @@ class Stack:
             s.config(self)
         if s.setup:
             s.setup(self)
-        self.spawned[s.name] = datetime.datetime.now(
-            datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
+        log = self.layout.log(s.log or s.name + '.stdout.log')
+        self.spawned[s.name] = (os.path.getsize(log)
+                                if os.path.exists(log) else 0)
         return procs.spawn(self.pids, s.name, s.command(self),
                            self.layout.log(s.name + '.stdout.log'),
                            env=s.env(self) if s.env else None)
@@ -149,36 +160,54 @@ class Stack:
                    'url': gw['url'], 'host': gw['host'], 'port': gw['port'],
                    'username': gw['user'], 'password': gw['password'],
                    'ca_file': gw.get('ca_file')}
+        systems = {}
         if self.sim:
-            control = self.sim['url'] + '/sim'
-            gateway.update(
-                api_url=self.sim['api_url'], control_url=control,
-                state_dir=self.paths.sim_state,
-                system_id=self.sim['system_id'],
-                api_version=self.sim['version'],
-                sdcs=rest.call(control + '/sdcs',
-                               ca_file=self.sim['ca_file']))
+            gateway.update(self._simulated(self.sim, self.paths.sim_state))
+            if self.sim.get('peer'):
+                # the same process: its control API is the peer's URL's
+                gateway['peer'] = dict(
+                    self._simulated(self.sim['peer'],
+                                    os.path.join(self.paths.sim_state,
+                                                 'peer')),
+                    backend_id=configs.PEER_BACKEND_ID,
+                    api_version=self.sim['version'],
+                    url=self.sim['peer']['url'],
+                    port=self.sim['peer']['port'],
+                    ca_file=self.sim['peer']['ca_file'])
+        if self.pf5:
+            systems['pf5'] = dict(
+                self._simulated(self.pf5, self.paths.pf5_state),
+                kind='simulator', url=self.pf5['url'], host=configs.HOST,
+                port=self.pf5['port'], username=configs.SIM_USER,
+                password=configs.SIM_PASSWORD, ca_file=self.pf5['ca_file'])
+        backends = []
+        for b in configs.backends(self):
+            entry = {k: b[k] for k in ('name', 'pool', 'kind', 'system')}
+            for k in ('volume_type', 'replication_device'):
+                if b.get(k):
+                    entry[k] = b[k]
+            backends.append(entry)
         return layout.Env(
             log_dir=self.layout.logs,
             keystone_url=self.url('keystone') + '/v3', region='RegionOne',
             admin=configs.ADMIN, cinder_url=self.url('cinder-api') + '/v3',
-            backends=self.backends(gw),
-            gateway=gateway,
+            backends=backends, gateway=gateway,
             ports={s.name: self.port(s.name) for s in self.services
                    if s.port},
-            cloud=self.cloud_env())
+            volume_services=[s.name for s in self.services
+                             if s.name.startswith('cinder-volume')],
+            cluster=(configs.CLUSTER if self.settings.get('active_active')
+                     else None),
+            cloud=self.cloud_env(), systems=systems)
 
-    def backends(self, gw):
-        """env.json's backends: ours, then the in-tree driver's (--in-tree).
-
-        With --in-tree each has a volume type of its name (its own).
-        """
-        in_tree = configs.in_tree_backends(self.settings, gw)
-        return [{'name': n, 'pool': p, 'driver': driver,
-                 'volume_type': n if in_tree else None}
-                for driver, pairs in (('ours', configs.backends(gw)),
-                                      ('in-tree', in_tree))
-                for n, p in pairs]
+    @staticmethod
+    def _simulated(sim, state_dir):
+        """What tools need of a simulated system: control API, SDCs."""
+        control = sim['url'] + '/sim'
+        return dict(api_url=sim['api_url'], control_url=control,
+                    state_dir=state_dir, system_id=sim['system_id'],
+                    api_version=sim.get('version'),
+                    sdcs=rest.call(control + '/sdcs', ca_file=sim['ca_file']))
 
     def cloud_env(self):
         """What tempest and the demo need of the cloud, or None."""

@@ -58,6 +58,22 @@ CLOUD_SUITES = [
      r'test_shelve_instance)\.'),
 ]
 
+# tempest's volume API tests once more on each of these backends, with
+# [volume] volume_type set to the backend's type (tempest's volume tests
+# create their volumes with it): (suite name, regex, backend kind).
+BACKEND_SUITES = [
+    ('tempest.api.volume @ scaleio-nvme', r'^tempest\.api\.volume\.',
+     'nvme'),
+    ('tempest.api.volume @ scaleio-ec', r'^tempest\.api\.volume\.', 'ec'),
+]
+# what a backend kind's suite leaves out besides the common lists
+# more, when the volume services run active-active (up --active-active)
+EXCLUDE_ACTIVE_ACTIVE = os.path.join(HERE,
+                                     'tempest-exclude-active-active.txt')
+EXCLUDE_BY_KIND = {'nvme': os.path.join(HERE, 'tempest-exclude-nvme.txt')}
+# what each backend reports in its stats (storage_protocol)
+PROTOCOL_BY_KIND = {'nvme': 'NVMe-TCP'}
+
 # tests/integration/openstack: ours, after tempest (run_harness_tests)
 HARNESS_SUITE = 'tests.integration.openstack'
 
@@ -100,11 +116,11 @@ api_v2 = False
 catalog_type = block-storage
 region = {region}
 endpoint_type = publicURL
-# Both backends of the harness, and what the driver reports in its stats
-# (test_backends_capabilities and the volume type tests compare them).
+# {backends_why}
 backend_names = {backend_names}
 storage_protocol = {storage_protocol}
 vendor_name = {vendor_name}
+{volume_type}
 # volume_size stays tempest's default (1 GiB): the driver keeps the Cinder
 # size and allocates the array's 8 GiB unit behind it.
 # manage_volume_ref / manage_snapshot_ref stay tempest's defaults
@@ -123,8 +139,9 @@ clone = True
 extend_volume_with_snapshot = True
 manage_volume = True
 manage_snapshot = True
-multi_backend = True
-replication = False
+multi_backend = {multi_backend}
+# the backend scaleio-rep replicates to the simulator's peer system
+replication = {replication}
 extend_attached_volume = {cloud}
 # {encrypted_why}
 extend_attached_encrypted_volume = False
@@ -270,13 +287,17 @@ def cinder_max_microversion(cinder_url):
 
 
 def write_workspace(lay):
-    """Create or refresh <state>/tempest-ws; returns (ws, env)."""
+    """Create or refresh <state>/tempest-ws; returns (ws, env).
+
+    Its etc/tempest.conf is for the SDC backends (scaleio-1, scaleio-2,
+    the multi-backend tests); etc/tempest-<kind>.conf and
+    exclude-<kind>.txt for each backend of BACKEND_SUITES that the stack
+    has.
+    """
     env = layout.Env.load(lay)
-    # ours only: an in-tree backend (up --in-tree) is not under test
-    backends = [b['name'] for b in env.backends
-                if b.get('driver', 'ours') == 'ours']
+    backends = [b['name'] for b in env.sdc_backends()]
     if len(backends) < 2:
-        raise Failure('env.json names %d backend(s) (%s); multi-backend '
+        raise Failure('env.json names %d SDC backend(s) (%s); multi-backend '
                       'tests need two' % (len(backends), backends))
     ws = os.path.join(lay.state, 'tempest-ws')
     if not os.path.exists(os.path.join(ws, '.stestr.conf')):
@@ -299,12 +320,18 @@ def write_workspace(lay):
                      cloud=False, compute_features='', cloud_sections='',
                      create_isolated_networks=False, volume_timeout=120,
                      volume_cloud='')
+    common = dict(encrypted_why=ENCRYPTED_WHY, **extra,
+                  env_json=lay.env_json, ws=ws, auth_url=env.keystone_url,
+                  region=env.region, admin=env.admin,
+                  vendor_name=VENDOR_NAME,
+                  max_microversion=cinder_max_microversion(env.cinder_url))
     conf = TEMPEST_CONF.format(
-        encrypted_why=ENCRYPTED_WHY, **extra,
-        env_json=lay.env_json, ws=ws, auth_url=env.keystone_url,
-        region=env.region, admin=env.admin, backend_names=','.join(backends),
-        storage_protocol=STORAGE_PROTOCOL, vendor_name=VENDOR_NAME,
-        max_microversion=cinder_max_microversion(env.cinder_url))
+        backends_why='The SDC backends of the harness, and what the driver '
+        'reports in its stats\n# (test_backends_capabilities and the '
+        'volume type tests compare them).',
+        backend_names=','.join(backends), volume_type='',
+        storage_protocol=STORAGE_PROTOCOL, multi_backend=True,
+        replication=env.backend('replicated') is not None, **common)
     layout.write_file(os.path.join(ws, 'etc', 'tempest.conf'), conf,
                       mode=0o600)
     with open(EXCLUDE_FILE) as f:
@@ -312,8 +339,36 @@ def write_workspace(lay):
     if not cloud:
         with open(EXCLUDE_CINDER_ONLY) as f:
             exclude += '\n' + f.read()
+    if env.cluster:
+        with open(EXCLUDE_ACTIVE_ACTIVE) as f:
+            exclude += '\n' + f.read()
     layout.write_file(os.path.join(ws, 'exclude.txt'), exclude)
+    for _, _, kind in BACKEND_SUITES:
+        backend = env.backend(kind)
+        if backend is None:
+            continue
+        conf = TEMPEST_CONF.format(
+            backends_why='Only %s: the multi-backend tests ran on the SDC '
+            'backends (tempest.conf).' % backend['name'],
+            backend_names=backend['name'],
+            volume_type='# tempest\'s volume tests create their volumes '
+            'with it\nvolume_type = %s' % backend['volume_type'],
+            storage_protocol=PROTOCOL_BY_KIND.get(kind, STORAGE_PROTOCOL),
+            multi_backend=False, replication=False, **common)
+        layout.write_file(os.path.join(ws, 'etc', 'tempest-%s.conf' % kind),
+                          conf, mode=0o600)
+        text = exclude
+        if kind in EXCLUDE_BY_KIND:
+            with open(EXCLUDE_BY_KIND[kind]) as f:
+                text += '\n' + f.read()
+        layout.write_file(os.path.join(ws, 'exclude-%s.txt' % kind), text)
     return ws, env
+
+
+def backend_suites(env):
+    """[(name, regex, kind)] of BACKEND_SUITES whose backend is up."""
+    return [(n, r, k) for n, r, k in BACKEND_SUITES
+            if env.backend(k) is not None]
 
 
 # -------------------------------------------------------------------- runs
@@ -325,17 +380,26 @@ def _next_run_id(ws):
         return 0
 
 
-def run_suite(lay, ws, name, regex, concurrency):
-    """tempest run one suite; returns (subunit bytes or None, seconds, rc)."""
+def run_suite(lay, ws, name, regex, concurrency, kind=None):
+    """tempest run one suite; returns (subunit bytes or None, seconds, rc).
+
+    kind: a backend kind of BACKEND_SUITES (its tempest-<kind>.conf and
+    exclude-<kind>.txt), or None (tempest.conf, exclude.txt).
+    """
     before = _next_run_id(ws)
-    out = os.path.join(ws, 'logs', 'run-%s.log' % name)
+    out = os.path.join(ws, 'logs', 'run-%s.log' % re.sub(
+        r'[^\w.-]+', '_', name))
+    options = ['--exclude-list', 'exclude.txt']
+    if kind:
+        options = ['--exclude-list', 'exclude-%s.txt' % kind,
+                   '--config-file', os.path.join(
+                       ws, 'etc', 'tempest-%s.conf' % kind)]
     log('running %s (regex %s), output in %s' % (name, regex, out))
     start = time.monotonic()
     with open(out, 'wb') as f:
         rc = subprocess.run(
             [lay.bin('tempest'), 'run', '--concurrency',
-             str(concurrency), '--regex', regex,
-             '--exclude-list', 'exclude.txt'],
+             str(concurrency), '--regex', regex] + options,
             cwd=ws, stdout=f, stderr=subprocess.STDOUT).returncode
     seconds = time.monotonic() - start
     if _next_run_id(ws) == before:
@@ -374,33 +438,42 @@ def class_of(test_id):
     return test_id.split('[')[0].rsplit('.', 1)[0]
 
 
-def rerun_failed(lay, ws, results, concurrency):
+def rerun_failed(lay, ws, results, concurrency, kinds):
     """Run the classes of failed tests once more; returns the flaky ids.
 
     A failure whose class passes entirely the second time (a race in a
     service's clean-up, seen about once in 60 class tear-downs) counts as
     passed and is listed; anything that fails again stays failed. The
-    results are updated in place.
+    results are updated in place. kinds: {suite name: backend kind} of
+    the suites that run with a backend's tempest-<kind>.conf; each
+    suite's classes run again with its own configuration.
     """
-    failed = [t for _, tests, _ in results
-              for t, (s, _) in tests.items() if s in ('fail', 'uxsuccess')]
-    classes = sorted({class_of(t) for t in failed})
-    if not failed or len(classes) > MAX_RERUN_CLASSES:
+    failed = {name: [t for t, (s, _) in tests.items()
+                     if s in ('fail', 'uxsuccess')]
+              for name, tests, _ in results}
+    failed = {name: ids for name, ids in failed.items() if ids}
+    classes = {name: sorted({class_of(t) for t in ids})
+               for name, ids in failed.items()}
+    count = sum(len(c) for c in classes.values())
+    if not failed or count > MAX_RERUN_CLASSES:
         return []
     log('running again the %d class(es) of %d failure(s)'
-        % (len(classes), len(failed)))
-    regex = '^(%s)\\.' % '|'.join(re.escape(c) for c in classes)
-    stream, _, _ = run_suite(lay, ws, 'rerun', regex, concurrency)
-    again = parse(stream) if stream else {}
-    bad = {class_of(t) for t, (s, _) in again.items()
-           if s in ('fail', 'uxsuccess')}
-    ran = {class_of(t) for t in again}
-    flaky = [t for t in failed
-             if class_of(t) in ran and class_of(t) not in bad]
-    for _, tests, _ in results:
-        for test_id in flaky:
-            if test_id in tests:
+        % (count, sum(len(ids) for ids in failed.values())))
+    flaky = []
+    for name, tests, _ in results:
+        if name not in failed:
+            continue
+        regex = '^(%s)\\.' % '|'.join(re.escape(c) for c in classes[name])
+        stream, _, _ = run_suite(lay, ws, 'rerun ' + name, regex,
+                                 concurrency, kinds.get(name))
+        again = parse(stream) if stream else {}
+        bad = {class_of(t) for t, (s, _) in again.items()
+               if s in ('fail', 'uxsuccess')}
+        ran = {class_of(t) for t in again}
+        for test_id in failed[name]:
+            if class_of(test_id) in ran and class_of(test_id) not in bad:
                 tests[test_id] = ('success', {'rerun': 'passed on rerun'})
+                flaky.append('%s (%s)' % (test_id, name))
     return flaky
 
 
@@ -515,12 +588,17 @@ def cmd_run(lay, args):
     ws, env = write_workspace(lay)
     log('tempest workspace %s, backends %s'
         % (ws, ', '.join(b['name'] for b in env.backends)))
-    suites = [('custom', args.regex)] if args.regex else (
-        SUITES + CLOUD_SUITES if env.cloud else SUITES)
+    if args.regex:
+        suites = [('custom', args.regex, args.backend)]
+    else:
+        suites = [(n, r, None) for n, r in (
+            SUITES + CLOUD_SUITES if env.cloud else SUITES)]
+        suites += backend_suites(env)
+    kinds = {name: kind for name, _, kind in suites if kind}
     results, streams, missing, bad_rc = [], [], [], []
-    for name, regex in suites:
+    for name, regex, kind in suites:
         stream, seconds, rc = run_suite(lay, ws, name, regex,
-                                        args.concurrency)
+                                        args.concurrency, kind)
         if stream is None:
             log('%s left no results (tempest rc %d); see %s/logs/run-%s.log'
                 % (name, rc, ws, name))
@@ -536,7 +614,7 @@ def cmd_run(lay, args):
             bad_rc.append((name, rc))
     flaky = []
     if not args.regex and not args.no_rerun:
-        flaky = rerun_failed(lay, ws, results, args.concurrency)
+        flaky = rerun_failed(lay, ws, results, args.concurrency, kinds)
     if not args.regex and not args.no_harness_tests:
         stream, seconds, rc = run_harness_tests(lay)
         _add_harness_results(results, streams, missing, bad_rc, stream,
@@ -611,6 +689,10 @@ def main():
                         help='harness state dir (default %(default)s)')
     parser.add_argument('--regex',
                         help='run only this tempest regex (one suite)')
+    parser.add_argument('--backend', choices=sorted(
+        k for _, _, k in BACKEND_SUITES),
+        help='with --regex: run it on that backend (its suite\'s '
+             'tempest-<kind>.conf and exclude list)')
     parser.add_argument('--concurrency', type=int, default=2)
     parser.add_argument('--no-rerun', action='store_true',
                         help='do not run the classes of failed tests again')

@@ -7,6 +7,7 @@ asynchronous copy); after a failover the driver works through the target
 and attaches map there; a failback brings the data home.
 """
 
+import concurrent.futures
 import os
 import socket
 
@@ -117,6 +118,22 @@ class TestReplicatedVolumes(ReplicationTestCase):
             self.assertEqual(1, len(self.sim.mdm.rcgs))
             self.assertEqual(2, len(self.sim.mdm.pairs))
 
+    def test_first_volumes_on_two_services_at_once_make_one_rcg(self):
+        # Active-active: two services (two drivers of one backend) create
+        # the first volumes of a type together; the RCG is made once.
+        vt = self.replicated_type()
+        other = self.make_driver(support.BACKEND, self.pools)
+        volumes = [self.volume(8, volume_type=vt, create=False)
+                   for _ in range(4)]
+        drivers = [self.driver, other] * 2
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            updates = list(pool.map(lambda dv: dv[0].create_volume(dv[1]),
+                                    zip(drivers, volumes)))
+        self.assertEqual(4, len([u for u in updates if u['provider_id']]))
+        with self.sim.mdm.lock:
+            self.assertEqual(1, len(self.sim.mdm.list(
+                'ReplicationConsistencyGroup')))
+
     def test_an_rcg_named_by_the_in_tree_key_must_exist(self):
         vt = self.replicated_type(**{'powerflex:replication_cg': 'nope'})
         volume = self.volume(8, volume_type=vt, create=False)
@@ -204,6 +221,27 @@ class TestFailover(ReplicationTestCase):
         self.assertIs(True, self.driver.get_volume_stats(
             refresh=True)['replication_enabled'])
 
+    def test_failback_unmaps_what_was_mapped_before_the_failover(self):
+        # Attached on site A, failed over with the attachment (its detach
+        # then reached site B only): the array restores a group only when
+        # its source volumes are unmapped.
+        volume = self.made[0]
+        self.driver.initialize_connection(volume, self.connector())
+        first_id = volume.provider_id
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  SITE_B)
+        self.apply(updates)
+        self.driver.terminate_connection(volume, self.connector())
+        with self.sim.mdm.lock:
+            self.assertTrue(self.sim.mdm.volumes[first_id].mappings)
+        _, updates, _ = self.driver.failover_host(self.context, self.made,
+                                                  'default')
+        self.apply(updates)
+        self.assertEqual([fields.ReplicationStatus.ENABLED] * 3,
+                         [v.replication_status for v in self.made])
+        with self.sim.mdm.lock:
+            self.assertEqual([], self.sim.mdm.volumes[first_id].mappings)
+
     def test_a_volume_that_cannot_move_fails_alone(self):
         # Its pair was removed on the array behind Cinder's back.
         broken = self.made[1]
@@ -244,6 +282,26 @@ class TestFailover(ReplicationTestCase):
             self.assertEqual(1, len(
                 self.peer.mdm.volumes[volume.provider_id].mappings))
         driver.terminate_connection(volume, self.connector())
+
+    def test_active_active_failover_then_failback_completed(self):
+        # Cinder's manager drives a clustered backend with failover and
+        # failover_completed; after a failback it passes the service's
+        # active_backend_id, which is then ''.
+        active, updates, _ = self.driver.failover(self.context, self.made,
+                                                  SITE_B)
+        self.driver.failover_completed(self.context, active)
+        self.apply(updates)
+        volume = self.made[0]
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertIs(True, info['data']['failed_over'])
+        self.driver.terminate_connection(volume, self.connector())
+        active, updates, _ = self.driver.failover(self.context, self.made,
+                                                  'default')
+        self.apply(updates)
+        self.driver.failover_completed(self.context, '')
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertFalse(info['data']['failed_over'])
+        self.driver.terminate_connection(volume, self.connector())
 
 
 class TestConfiguration(ReplicationTestCase):

@@ -12,14 +12,15 @@ LIMITS = 'POST /api/instances/Volume::{id}/action/setMappedSdcLimits'
 
 class TestRetype(test_attach.AttachTestCase):
 
-    def retype(self, volume, new_type, host=None):
+    def retype(self, volume, new_type, host=None, cluster=None):
         """The driver's answer, as Cinder's manager would ask for it."""
         ctxt = cinder_context.get_admin_context()
         new = volume_types.get_volume_type(ctxt, new_type.id)
         diff, _ = volume_types.volume_types_diff(
             ctxt, volume.volume_type_id, new_type.id)
         return self.driver.retype(ctxt, volume, new, diff,
-                                  {'host': host or volume.host})
+                                  {'host': host or volume.host,
+                                   'cluster_name': cluster})
 
     def attached_volume(self, volume_type, size=8):
         volume = self.volume(size, volume_type=volume_type)
@@ -80,3 +81,18 @@ class TestRetype(test_attach.AttachTestCase):
         self.assertIn('lots', str(error))
         self.assertEqual({}, self.mutations(before))
         self.assertEqual((100, 0), self.limits(volume))
+
+    def test_the_same_pool_on_another_service_of_the_cluster(self):
+        # Active-active: the scheduler may name the other member of the
+        # volume's cluster; the volume stays where it is.
+        plain = self.volume_type('plain')
+        fast = self.volume_type('fast', qos={'maxIOPS': '5000'})
+        volume = self.volume(8, volume_type=plain)
+        volume.cluster_name = 'cluster@' + support.BACKEND
+        volume.save()
+        self.assertEqual((True, None), self.retype(
+            volume, fast, host='other-member@%s#pd1:sp1' % support.BACKEND,
+            cluster='cluster@%s#pd1:sp1' % support.BACKEND))
+        self.assertEqual((False, None), self.retype(
+            volume, fast, host='other-member@%s#pd1:sp2' % support.BACKEND,
+            cluster='cluster@%s#pd1:sp2' % support.BACKEND))

@@ -21,6 +21,7 @@ import requests
 
 from scaleio_client import client as sio_client
 from scaleio_client import config as sio_config
+from scaleio_client import names
 from tests import base
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -74,6 +75,15 @@ class HarnessTestCase(base.TestCase):
             cls.session, service_type='block-storage', interface='public',
             region_name=cls.env['region'],
             default_microversion=MICROVERSION, raise_exc=False)
+        # the tests run as the cloud's admin, whose project's default
+        # quota (10 volumes) a few tests together would reach
+        project_id = cls.session.get_project_id()
+        resp = cls.cinder.put('/os-quota-sets/%s' % project_id, json={
+            'quota_set': {'volumes': -1, 'snapshots': -1, 'gigabytes': -1,
+                          'per_volume_gigabytes': -1}})
+        if resp.status_code != 200:
+            raise AssertionError('quotas of %s: %s %s' % (
+                project_id, resp.status_code, resp.text[:300]))
         gw = cls.env['gateway']
         if gw['kind'] != 'simulator':
             raise AssertionError('these tests need the simulator (%s is a '
@@ -84,6 +94,11 @@ class HarnessTestCase(base.TestCase):
         cls.gateway = sio_client.ScaleIOClient(sio_config.GatewayConfig(
             host=gw['host'], port=gw['port'], username=gw['username'],
             password=gw['password'], ca_bundle=gw['ca_file']))
+
+    def sdc_backends(self):
+        """scaleio-1, scaleio-2: the backends on the first system's SDCs."""
+        return [b for b in self.env['backends']
+                if b.get('kind', 'sdc') == 'sdc']
 
     # -- Cinder
     def api(self, method, path, body=None, ok=(200, 202), **kw):
@@ -113,6 +128,46 @@ class HarnessTestCase(base.TestCase):
                  lambda: found.append(check()) or found[-1] is not None,
                  timeout)
         return found[-1]
+
+    # -- the array
+    def array_objects(self):
+        """{array name: record} of every volume and snapshot in the pools.
+
+        The pools of the backends on the first system (the gateway).
+        """
+        pool_ids = {self.gateway.storage_pool_id(*b['pool'].split(':', 1))
+                    for b in self.env['backends']
+                    if b.get('system', 'gateway') == 'gateway'}
+        return {v.name: v for pool_id in pool_ids
+                for v in self.gateway.pool_volumes(pool_id) if v.name}
+
+    def assert_array_matches_cinder(self):
+        volumes = self.api('GET', '/volumes/detail?all_tenants=1')['volumes']
+        snapshots = self.api('GET',
+                             '/snapshots/detail?all_tenants=1')['snapshots']
+        known = {names.id_to_name(o['id']) for o in volumes + snapshots}
+        connected = {}      # volume id: SDC guids with a connector
+        attachments = self.api('GET', '/attachments/detail?all_tenants=1')
+        for a in attachments['attachments']:
+            connector = a.get('connector') or {}
+            if connector.get('sdc_guid'):
+                connected.setdefault(a['volume_id'], set()).add(
+                    connector['sdc_guid'])
+        sdc_guids = {s['id']: s['guid'] for s in self.sdcs()}
+        leaked, stale = [], []
+        for name, record in self.array_objects().items():
+            if name not in known:
+                leaked.append((name, record.id))
+                continue
+            cinder_id = names.name_to_id(name)
+            for sdc_id in record.mapped_sdc_ids:
+                if sdc_guids.get(sdc_id) not in connected.get(cinder_id, ()):
+                    stale.append((cinder_id, sdc_id))
+        self.assertEqual([], leaked, 'array objects Cinder does not know')
+        self.assertEqual([], stale, 'mappings without a Cinder attachment')
+
+    def sdcs(self):
+        return [{'id': s.id, 'guid': s.guid} for s in self.gateway.sdcs()]
 
     # -- simulator
     def sim(self, method, path, body=None):
