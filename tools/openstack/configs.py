@@ -167,6 +167,23 @@ ${tls_lines}${extra_lines}
 SDC_DRIVER = 'scaleio_cinder.driver.ScaleIODriver'
 NVME_DRIVER = 'scaleio_cinder.driver.ScaleIONVMeDriver'
 
+# up --in-tree: Cinder 29's own PowerFlex driver, unmodified, beside ours
+# on the same gateway and first pool (benchmarks compare the two)
+IN_TREE_DRIVER = ('cinder.volume.drivers.dell_emc.powerflex.driver.'
+                  'PowerFlexDriver')
+IN_TREE_SECTION = """
+[${name}]
+# Cinder's in-tree driver (up --in-tree), not ours
+volume_driver = ${driver}
+volume_backend_name = ${backend_name}
+san_ip = ${san_ip}
+powerflex_rest_server_port = ${san_port}
+san_login = ${san_login}
+san_password = ${san_password}
+powerflex_storage_pools = ${pools}
+${tls_lines}${extra_lines}
+"""
+
 # up --active-active: the volume services form one cluster and lock
 # through etcd; they report often so that a dead one is seen soon.
 CLUSTER = 'harness-cluster'
@@ -252,6 +269,13 @@ def backends(stack):
     found = [dict(name='scaleio-%d' % (i + 1), pool=pool, kind='sdc',
                   driver=SDC_DRIVER, system='gateway', gateway=gateway)
              for i, pool in enumerate(gateway['pools'])]
+    if stack.settings.get('in_tree'):
+        # a volume type each: the benchmark's way to either driver
+        found[0]['volume_type'] = found[0]['name']
+        found.append(dict(name='powerflex-1', pool=gateway['pools'][0],
+                          kind='in-tree', driver=IN_TREE_DRIVER,
+                          system='gateway', gateway=gateway,
+                          volume_type='powerflex-1'))
     if 'gateway' in stack.settings:
         return found
     peer = stack.sim.get('peer') if stack.sim else None
@@ -301,14 +325,26 @@ def _tls_lines(gateway):
     return 'scaleio_verify_certificate = False\n'
 
 
+def _in_tree_tls_lines(gateway):
+    if gateway.get('ca_file'):
+        return ('driver_ssl_cert_verify = True\n'
+                'driver_ssl_cert_path = %s\n' % gateway['ca_file'])
+    verify = gateway.get('verify', True)
+    return 'driver_ssl_cert_verify = %s\n' % bool(verify)
+
+
 def _backend_section(backend):
     gateway = backend['gateway']
-    return string.Template(BACKEND_SECTION).substitute(
+    if backend['kind'] == 'in-tree':
+        template, tls = IN_TREE_SECTION, _in_tree_tls_lines(gateway)
+    else:
+        template, tls = BACKEND_SECTION, _tls_lines(gateway)
+    return string.Template(template).substitute(
         name=backend['name'], driver=backend['driver'],
         backend_name=backend_name(backend),
         san_ip=gateway['host'], san_port=gateway['port'],
         san_login=gateway['user'], san_password=gateway['password'],
-        pools=backend['pool'], tls_lines=_tls_lines(gateway),
+        pools=backend['pool'], tls_lines=tls,
         extra_lines=backend.get('extra_lines', ''))
 
 

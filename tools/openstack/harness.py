@@ -61,6 +61,8 @@ def update_settings(lay, args):
         settings['active_active'] = args.active_active
     if args.port_offset is not None:
         settings['port_offset'] = args.port_offset
+    if args.in_tree is not None:
+        settings['in_tree'] = args.in_tree
     if settings.get('port_offset') and not settings.get('cinder_only'):
         # libvirt and Open vSwitch are the host's: one cloud per host
         raise procs.HarnessError('--port-offset needs --cinder-only (the '
@@ -80,8 +82,8 @@ def cmd_up(lay, args):
     st = stack.Stack(lay, update_settings(lay, args))
     if st.running():
         say('already up; source %s' % lay.openrc)
-        if args.gateway or args.simulator:
-            say('gateway settings saved; "down" then "up" to apply them')
+        if args.gateway or args.simulator or args.in_tree is not None:
+            say('settings saved; "down" then "up" to apply them')
         return
     try:
         st.up()
@@ -227,6 +229,12 @@ def parse_args(argv):
                     help='add N to every port, so that a second '
                          '--cinder-only stack (its own --state) runs '
                          'beside the first (kept in settings.json)')
+    up.add_argument('--in-tree', action='store_true', default=None,
+                    help='also a backend of Cinder\'s own PowerFlex driver '
+                         '(powerflex-1) on the same gateway, and a volume '
+                         'type per backend (kept in settings.json; '
+                         '--no-in-tree undoes it)')
+    up.add_argument('--no-in-tree', dest='in_tree', action='store_false')
     up.add_argument('--cloud', dest='cinder_only', action='store_false',
                     help='the whole cloud again after --cinder-only')
     sub.add_parser('down', help='stop what up started')

@@ -84,7 +84,8 @@ class Env:
     admin: dict             # keystoneauth's v3.Password arguments
     cinder_url: str         # .../v3, without the project
     # [{'name': 'scaleio-1', 'pool': 'pd1:sp1', 'kind': 'sdc',
-    #   'system': 'gateway'}, ...]: kind sdc, replicated, nvme or ec;
+    #   'system': 'gateway'}, ...]: kind sdc, replicated, nvme, ec, or
+    #   in-tree (Cinder's own PowerFlex driver, up --in-tree);
     # system 'gateway' or a key of systems; volume_type (the harness's
     # type for the backend) and replication_device (its backend_id)
     backends: list
