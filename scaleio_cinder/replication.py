@@ -442,7 +442,9 @@ class Replication:
 
     def failover_completed(self, active_backend_id):
         """Work through the target (or the primary again) from now on."""
-        if active_backend_id in (None, FAILBACK):
+        # after a failback Cinder's manager passes the service's
+        # active_backend_id, which it then keeps as '' (or None)
+        if not active_backend_id or active_backend_id == FAILBACK:
             self._activate(None)
         elif active_backend_id in self.targets:
             self._activate(active_backend_id)

@@ -193,22 +193,31 @@ def _scheduler_up(stack):
                for s in _cinder_services(stack))
 
 
+# what cinder-volume logs per backend once it takes requests (after
+# init_host, where the driver settles what a crash left)
+VOLUME_READY_LINE = 'Driver post RPC initialization completed successfully'
+
+
 def _backends_up(name):
     """Ready: each backend of volume service name is up, its pool reported.
 
-    Reported by the process up started, not one a kill left behind,
-    whose last report still counts as up for a while.
+    By the process up started: its log since then says each backend
+    takes requests (the service's last report before a kill still counts
+    as up for a while).
     """
     host = configs.volume_host(name)
 
     def ready(stack):
-        expected = {'%s@%s' % (host, b['name']): b['pool']
-                    for b in configs.backends(stack)}
-        since = stack.spawned.get(name, '')
+        backends = configs.backends(stack)
+        with open(stack.layout.log(name + '.log'), 'rb') as f:
+            f.seek(stack.spawned.get(name, 0))
+            started = f.read().count(VOLUME_READY_LINE.encode())
+        if started < len(backends):
+            return False
+        expected = {'%s@%s' % (host, b['name']): b['pool'] for b in backends}
         up = {s['host'] for s in _cinder_services(stack)
               if s['binary'] == 'cinder-volume' and s['state'] == 'up'
-              and s['status'] == 'enabled'
-              and (s['updated_at'] or '') >= since}
+              and s['status'] == 'enabled'}
         if not set(expected) <= up:
             return False
         # the scheduler names a clustered backend's pools by its cluster

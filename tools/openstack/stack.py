@@ -5,7 +5,6 @@ ready and waits until all are; ``down`` stops them in reverse. ``Stack``
 is also what the table's functions read (paths, ports, the gateway).
 """
 
-import datetime
 import os
 import threading
 import time
@@ -39,7 +38,7 @@ class Stack:
         self.pf5 = None         # the 5.0 simulator's ready file
         self._cinder = None
         self.errors = {}        # name: why its last readiness check failed
-        self.spawned = {}       # name: when up started it (UTC, ISO)
+        self.spawned = {}       # name: its log's size when up started it
 
     def cloud_paths(self):
         if self._cloud_paths is None:
@@ -148,8 +147,9 @@ class Stack:
             s.config(self)
         if s.setup:
             s.setup(self)
-        self.spawned[s.name] = datetime.datetime.now(
-            datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
+        log = self.layout.log(s.log or s.name + '.stdout.log')
+        self.spawned[s.name] = (os.path.getsize(log)
+                                if os.path.exists(log) else 0)
         return procs.spawn(self.pids, s.name, s.command(self),
                            self.layout.log(s.name + '.stdout.log'),
                            env=s.env(self) if s.env else None)

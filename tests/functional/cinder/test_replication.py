@@ -283,6 +283,26 @@ class TestFailover(ReplicationTestCase):
                 self.peer.mdm.volumes[volume.provider_id].mappings))
         driver.terminate_connection(volume, self.connector())
 
+    def test_active_active_failover_then_failback_completed(self):
+        # Cinder's manager drives a clustered backend with failover and
+        # failover_completed; after a failback it passes the service's
+        # active_backend_id, which is then ''.
+        active, updates, _ = self.driver.failover(self.context, self.made,
+                                                  SITE_B)
+        self.driver.failover_completed(self.context, active)
+        self.apply(updates)
+        volume = self.made[0]
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertIs(True, info['data']['failed_over'])
+        self.driver.terminate_connection(volume, self.connector())
+        active, updates, _ = self.driver.failover(self.context, self.made,
+                                                  'default')
+        self.apply(updates)
+        self.driver.failover_completed(self.context, '')
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertFalse(info['data']['failed_over'])
+        self.driver.terminate_connection(volume, self.connector())
+
 
 class TestConfiguration(ReplicationTestCase):
 

@@ -75,6 +75,15 @@ class HarnessTestCase(base.TestCase):
             cls.session, service_type='block-storage', interface='public',
             region_name=cls.env['region'],
             default_microversion=MICROVERSION, raise_exc=False)
+        # the tests run as the cloud's admin, whose project's default
+        # quota (10 volumes) a few tests together would reach
+        project_id = cls.session.get_project_id()
+        resp = cls.cinder.put('/os-quota-sets/%s' % project_id, json={
+            'quota_set': {'volumes': -1, 'snapshots': -1, 'gigabytes': -1,
+                          'per_volume_gigabytes': -1}})
+        if resp.status_code != 200:
+            raise AssertionError('quotas of %s: %s %s' % (
+                project_id, resp.status_code, resp.text[:300]))
         gw = cls.env['gateway']
         if gw['kind'] != 'simulator':
             raise AssertionError('these tests need the simulator (%s is a '
