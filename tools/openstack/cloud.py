@@ -113,6 +113,36 @@ def vswitchd_on_ready(stack):
           'external_ids:hostname=%s' % configs.COMPUTE_HOST)
     vsctl(stack, '--may-exist', 'add-br', 'br-int', '--', 'set', 'Bridge',
           'br-int', 'datapath_type=netdev', 'fail-mode=secure')
+    provider_bridge(stack)
+
+
+def provider_bridge(stack):
+    """The provider network's bridge, and the host's address on it.
+
+    ovn-controller patches br-int to it (ovn-bridge-mappings) for the
+    flat network on PHYSNET. On the netdev datapath the bridge's internal
+    port is a tap in the host: with an address in the provider subnet,
+    tempest on the host reaches the guests' fixed addresses (no kernel
+    module, no namespace). A host that cannot configure the tap (no
+    CAP_NET_ADMIN) still gets the rest of the cloud; the SSH scenarios
+    then cannot reach their guests, said in ovs-setup.log.
+    """
+    bridge = configs.PROVIDER_BRIDGE
+    vsctl(stack, '--may-exist', 'add-br', bridge, '--', 'set', 'Bridge',
+          bridge, 'datapath_type=netdev')
+    vsctl(stack, 'set', 'Open_vSwitch', '.',
+          'external_ids:ovn-bridge-mappings=%s:%s' % (configs.PHYSNET,
+                                                      bridge))
+    prefix = configs.PROVIDER_CIDR.split('/')[1]
+    log = stack.layout.log('ovs-setup.log')
+    try:
+        procs.run(['ip', 'address', 'replace', '%s/%s' % (
+            configs.PROVIDER_HOST_IP, prefix), 'dev', bridge], log=log)
+        procs.run(['ip', 'link', 'set', bridge, 'up'], log=log)
+    except procs.HarnessError as e:
+        with open(log, 'a') as f:
+            f.write('provider network: no host address on %s: %s\n'
+                    % (bridge, e))
 
 
 def controller_command(stack):
@@ -342,10 +372,14 @@ def compute_on_ready(stack):
     image = os.path.join(stack.layout.data(), 'boot-sector.img')
     if not os.path.exists(image):
         write_boot_image(image)
-    stack.once('cloud-objects-2', procs.run, [
+    guest = guest_disk(stack.layout)
+    # again when the guest changes (cloud_setup.py replaces the image)
+    stack.once('cloud-objects-3', procs.run, [
         stack.layout.bin('python'), os.path.join(HERE, 'cloud_setup.py'),
         stack.url('keystone') + '/v3', configs.ADMIN_PASSWORD, image,
-        objects], stack.layout.log('cloud-setup.log'))
+        objects, guest, configs.PHYSNET, configs.PROVIDER_CIDR,
+        configs.PROVIDER_HOST_IP] + list(configs.PROVIDER_POOL),
+        stack.layout.log('cloud-setup.log'), key=_file_key(guest))
     with open(objects) as f:
         stack.cloud_objects = json.load(f)
 
@@ -356,7 +390,29 @@ def backup_ready(stack):
                    'services'])
 
 
-# ------------------------------------------------------------- the image
+# ------------------------------------------------------------- the images
+def _file_key(path):
+    st = os.stat(path)
+    return '%d:%d' % (st.st_size, st.st_mtime_ns)
+
+
+def guest_dir(layout):
+    return os.path.join(layout.state, 'guest')
+
+
+def guest_disk(layout):
+    """The SSH scenarios' Linux guest (guest_image.py), built if missing.
+
+    harness.py install builds it; this is for a state dir installed
+    before that (the packages are cached, a build takes ~10 s).
+    """
+    path = os.path.join(guest_dir(layout), 'guest.raw')
+    if not os.path.exists(path):
+        import guest_image
+        guest_image.build(guest_dir(layout))
+    return path
+
+
 MARKER = 'SCALEIO-BFV-OK'
 
 

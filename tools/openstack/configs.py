@@ -442,6 +442,15 @@ SERVICE_PASSWORD = 'secretservice'
 COMPUTE_HOST = 'compute1'
 COMPUTE_SDC = 'sdc1'        # the simulated SDC of the compute host
 CINDER_SDC = 'sdc2'         # of the cinder-volume and cinder-backup host
+# The provider network the SSH scenarios' guests boot on: flat, physical
+# network PHYSNET on the userspace bridge PROVIDER_BRIDGE, whose internal
+# port (a tap in the host) has PROVIDER_HOST_IP: tempest reaches the
+# guests on their fixed addresses.
+PHYSNET = 'public'
+PROVIDER_BRIDGE = 'br-ex'
+PROVIDER_CIDR = '172.24.5.0/24'
+PROVIDER_HOST_IP = '172.24.5.1'
+PROVIDER_POOL = ('172.24.5.10', '172.24.5.250')
 
 
 def cloud_paths(stack):
@@ -503,7 +512,7 @@ def _values(stack):
                 glance_url=stack.url('glance-api'),
                 neutron_url=stack.url('neutron-api'),
                 placement_url=stack.url('placement'),
-                compute_host=COMPUTE_HOST,
+                compute_host=COMPUTE_HOST, physnet=PHYSNET,
                 sdc_dir=os.path.join(c.sim_hosts, COMPUTE_SDC))
 
 
@@ -546,7 +555,8 @@ transport_url = rabbit://guest:guest@127.0.0.1:${amqp_port}/
 rootwrap_config = ${rootwrap}/nova/rootwrap.conf
 # guests here ignore ACPI power-off: a stop would wait 60 s each
 shutdown_timeout = 2
-# no metadata or config drive: the guest is a boot sector
+# the boot-sector guests need no config drive; the SSH scenarios' Linux
+# guest image asks for one (img_config_drive = mandatory): its keys
 force_config_drive = False
 # a stop (down) should not wait for in-flight requests
 graceful_shutdown_timeout = 5
@@ -730,6 +740,10 @@ type_drivers = local,flat,vlan,geneve
 tenant_network_types = geneve
 mechanism_drivers = ovn
 extension_drivers = port_security
+
+[ml2_type_flat]
+# the provider network of the SSH scenarios (cloud_setup.py)
+flat_networks = ${physnet}
 
 [ml2_type_geneve]
 vni_ranges = 1:65536

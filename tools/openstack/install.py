@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+import cloud
+import guest_image
 import layout
 import procs
 
@@ -127,7 +129,20 @@ def venv(lay):
     layout.write_file(marker, fingerprint + '\n')
 
 
+def guest(lay):
+    """The SSH scenarios' Linux guest (guest_image.py), cached."""
+    try:
+        manifest = guest_image.build(cloud.guest_dir(lay))
+    except guest_image.BuildError as e:
+        raise procs.HarnessError('guest image: %s' % e)
+    print('harness: guest %s (kernel %s): %s in %.1f s'
+          % (manifest['files']['disk']['path'], manifest['kernel_version'],
+             'up to date' if manifest['cached'] else 'built',
+             manifest['seconds']), flush=True)
+
+
 def install(lay):
     os.makedirs(lay.logs, exist_ok=True)
     apt_packages()
     venv(lay)
+    guest(lay)

@@ -96,7 +96,10 @@ class Env:
     gateway: dict
     ports: dict
     # the cloud around Cinder (None with up --cinder-only): flavor_ref,
-    # flavor_ref_alt, image_ref, compute_host, image_file, boot_marker
+    # flavor_ref_alt, image_ref, compute_host, image_file, boot_marker;
+    # for the SSH scenarios guest_image_ref, guest_image_file,
+    # guest_flavor_ref, guest_flavor_ref_alt, public_network_id,
+    # public_network_name, provider_host_ip
     cloud: dict = None
     # the other simulated systems, as gateway: {'pf5': {...}} (5.0)
     systems: dict = None

@@ -216,7 +216,10 @@ class Stack:
         return dict(self.cloud_objects or {},
                     compute_host=configs.COMPUTE_HOST,
                     image_file=self.layout.data('boot-sector.img'),
-                    boot_marker=cloud.MARKER)
+                    boot_marker=cloud.MARKER,
+                    guest_image_file=os.path.join(
+                        cloud.guest_dir(self.layout), 'guest.raw'),
+                    provider_host_ip=configs.PROVIDER_HOST_IP)
 
 
 def down(pids, lay=None):

@@ -74,6 +74,18 @@ EXCLUDE_BY_KIND = {'nvme': os.path.join(HERE, 'tempest-exclude-nvme.txt')}
 # what each backend reports in its stats (storage_protocol)
 PROTOCOL_BY_KIND = {'nvme': 'NVMe-TCP'}
 
+# The scenarios that log into their guests over SSH (the Linux guest of
+# guest_image.py on the provider network, reached on its fixed address):
+# a stage of their own after the others, with etc/tempest-ssh.conf.
+SSH_KIND = 'ssh'
+SSH_SUITE = (
+    'tempest.scenario (SSH)',
+    r'^(tempest\.scenario\.(test_volume_boot_pattern\.TestVolumeBootPattern'
+    r'\.test_volume_boot_pattern\b|test_stamp_pattern\.|'
+    r'test_minimum_basic\.)|cinder_tempest_plugin\.scenario\.test_snapshots'
+    r'\.SnapshotDataIntegrityTests\.)',
+    SSH_KIND)
+
 # tests/integration/openstack: ours, after tempest (run_harness_tests)
 HARNESS_SUITE = 'tests.integration.openstack'
 
@@ -262,6 +274,74 @@ img_container_format = bare
 img_properties = hw_disk_bus:scsi,hw_scsi_model:virtio-scsi
 """
 
+# The SSH scenarios' cloud: the Linux guest, and the shared provider
+# network in place of per-project networks (create_isolated_networks =
+# False): tempest reaches the guests on their fixed addresses through the
+# host's address on the provider bridge.
+SSH_SECTIONS = """
+[compute]
+catalog_type = compute
+region = {region}
+endpoint_type = publicURL
+image_ref = {guest_image_ref}
+image_ref_alt = {guest_image_ref}
+flavor_ref = {guest_flavor_ref}
+flavor_ref_alt = {guest_flavor_ref_alt}
+fixed_network_name = {public_network_name}
+min_compute_nodes = 1
+min_microversion = 2.1
+max_microversion = latest
+build_timeout = 300
+build_interval = 1
+# disks are on virtio-scsi (the image's properties): sda is the root
+# disk, the config drive is an IDE CD-ROM (sr0)
+volume_device_name = sdb
+
+[validation]
+run_validation = True
+connect_method = fixed
+network_for_ssh = {public_network_name}
+ip_version_for_ssh = 4
+auth_method = keypair
+image_ssh_user = {guest_user}
+image_ssh_password = {guest_password}
+image_alt_ssh_user = {guest_user}
+image_alt_ssh_password = {guest_password}
+connect_timeout = 60
+ssh_timeout = 300
+ping_timeout = 120
+
+[image]
+catalog_type = image
+region = {region}
+endpoint_type = publicURL
+build_timeout = 600
+build_interval = 1
+disk_formats = raw,qcow2,ami,ari,aki,vhd,vmdk,vdi,iso
+
+[network]
+catalog_type = network
+region = {region}
+endpoint_type = publicURL
+# the tests that skip without it only read it; connect_method = fixed
+# never makes a floating IP
+public_network_id = {public_network_id}
+shared_physical_network = True
+
+[network-feature-enabled]
+floating_ips = False
+
+[scenario]
+img_file = {guest_image_file}
+img_disk_format = raw
+img_container_format = bare
+# the guest takes its keys from a config drive
+img_properties = {img_properties}
+"""
+
+SSH_IMAGE_PROPERTIES = ('hw_disk_bus:scsi,hw_scsi_model:virtio-scsi,'
+                        'img_config_drive:mandatory')
+
 # Why the encrypted-volume tests skip (os-brick's LUKS encryptor opens
 # the volume with cryptsetup, which needs device-mapper).
 ENCRYPTED_WHY = ('LUKS needs device-mapper (/dev/mapper/control, the dm-crypt '
@@ -343,6 +423,8 @@ def write_workspace(lay):
         with open(EXCLUDE_ACTIVE_ACTIVE) as f:
             exclude += '\n' + f.read()
     layout.write_file(os.path.join(ws, 'exclude.txt'), exclude)
+    if ssh_ready(env):
+        _write_ssh(lay, ws, env, common, backends)
     for _, _, kind in BACKEND_SUITES:
         backend = env.backend(kind)
         if backend is None:
@@ -363,6 +445,31 @@ def write_workspace(lay):
                 text += '\n' + f.read()
         layout.write_file(os.path.join(ws, 'exclude-%s.txt' % kind), text)
     return ws, env
+
+
+def ssh_ready(env):
+    """The cloud has the SSH scenarios' guest and network."""
+    return bool(env.cloud and env.cloud.get('guest_image_ref')
+                and env.cloud.get('public_network_id'))
+
+
+def _write_ssh(lay, ws, env, common, backends):
+    """etc/tempest-ssh.conf and exclude-ssh.txt (SSH_SUITE)."""
+    import guest_image
+    values = dict(common, create_isolated_networks=False,
+                  cloud_sections=SSH_SECTIONS.format(
+                      region=env.region, guest_user=guest_image.USER,
+                      guest_password=guest_image.PASSWORD,
+                      img_properties=SSH_IMAGE_PROPERTIES, **env.cloud))
+    conf = TEMPEST_CONF.format(
+        backends_why='The SDC backends; the SSH scenarios use the default '
+        'volume type.', backend_names=','.join(backends), volume_type='',
+        storage_protocol=STORAGE_PROTOCOL, multi_backend=True,
+        replication=False, **values)
+    layout.write_file(os.path.join(ws, 'etc', 'tempest-%s.conf' % SSH_KIND),
+                      conf, mode=0o600)
+    layout.write_file(os.path.join(ws, 'exclude-%s.txt' % SSH_KIND),
+                      '# the SSH scenarios: nothing left out\n')
 
 
 def backend_suites(env):
@@ -569,7 +676,7 @@ def suite_of(test_id):
     bare = test_id
     if bare.startswith('setUpClass (') or bare.startswith('tearDownClass ('):
         bare = bare.split('(', 1)[1]
-    for name, regex in SUITES + CLOUD_SUITES:
+    for name, regex in [SSH_SUITE[:2]] + SUITES + CLOUD_SUITES:
         if re.match(regex, bare):
             return name
     if bare.startswith(HARNESS_SUITE + '.'):
@@ -594,6 +701,8 @@ def cmd_run(lay, args):
         suites = [(n, r, None) for n, r in (
             SUITES + CLOUD_SUITES if env.cloud else SUITES)]
         suites += backend_suites(env)
+        if ssh_ready(env):
+            suites.append(SSH_SUITE)
     kinds = {name: kind for name, _, kind in suites if kind}
     results, streams, missing, bad_rc = [], [], [], []
     for name, regex, kind in suites:
@@ -690,9 +799,10 @@ def main():
     parser.add_argument('--regex',
                         help='run only this tempest regex (one suite)')
     parser.add_argument('--backend', choices=sorted(
-        k for _, _, k in BACKEND_SUITES),
+        [k for _, _, k in BACKEND_SUITES] + [SSH_KIND]),
         help='with --regex: run it on that backend (its suite\'s '
-             'tempest-<kind>.conf and exclude list)')
+             'tempest-<kind>.conf and exclude list); ssh: with the SSH '
+             'scenarios\' tempest-ssh.conf (Linux guest, provider network)')
     parser.add_argument('--concurrency', type=int, default=2)
     parser.add_argument('--no-rerun', action='store_true',
                         help='do not run the classes of failed tests again')
