@@ -10,6 +10,7 @@ reaches into the driver.
 import dataclasses
 import os
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -96,6 +97,25 @@ def gateway_config(configuration):
             option='san_ip', value='%s (%s)' % (option('san_ip'), e))
 
 
+def same_backend(volume, host):
+    """Whether the scheduler's ``host`` is the volume's backend.
+
+    Its own service's, or another member of its active-active cluster
+    (the volume records the member that made it).
+    """
+    destination = host.get('host')
+    if not destination:
+        return False
+    if (volume_utils.extract_host(destination, 'backend')
+            == volume_utils.extract_host(volume.host, 'backend')):
+        return True
+    cluster = host.get('cluster_name')
+    return bool(
+        cluster and volume.cluster_name
+        and volume_utils.extract_host(cluster, 'backend')
+        == volume_utils.extract_host(volume.cluster_name, 'backend'))
+
+
 class Backend:
     """A backend's options, pools and spec rules.
 
@@ -116,6 +136,23 @@ class Backend:
 
     def option(self, name):
         return self.configuration.safe_get(name)
+
+    def moved(self, vtree_id, tree=None):
+        """The vTree once the array stopped (or paused) moving it.
+
+        Read every ``scaleio_migration_poll_interval`` seconds (``tree``:
+        a first read already made); None if it still moves after
+        ``scaleio_migration_timeout`` seconds.
+        """
+        deadline = time.monotonic() + self.option('scaleio_migration_timeout')
+        interval = self.option('scaleio_migration_poll_interval')
+        tree = tree or self.gateway.vtree(vtree_id)
+        while tree.migrating and not tree.migration_failed:
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(interval)
+            tree = self.gateway.vtree(vtree_id)
+        return tree
 
     @property
     def name(self):

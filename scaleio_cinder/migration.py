@@ -26,13 +26,13 @@ wait (the gateway answers "in progress" or "already there").
 array volume takes the name of the original Cinder id.
 """
 
-import time
 
 from cinder import exception
 from cinder.objects import fields
 from cinder.volume import volume_utils
 from oslo_log import log as logging
 
+from scaleio_cinder import backend as backend_mod
 from scaleio_cinder import errors
 from scaleio_cinder import specs
 from scaleio_cinder import stats
@@ -125,17 +125,9 @@ class Migration:
         if not destination:
             return None
         pool_name = volume_utils.extract_host(destination, 'pool')
-        same_host = (volume_utils.extract_host(destination, 'backend')
-                     == volume_utils.extract_host(volume.host, 'backend'))
-        # Active-active: another member of this backend's cluster.
-        cluster = host.get('cluster_name')
-        same_cluster = bool(
-            cluster and volume.cluster_name
-            and volume_utils.extract_host(cluster, 'backend')
-            == volume_utils.extract_host(volume.cluster_name, 'backend'))
         capabilities = host.get('capabilities') or {}
         backend_name = capabilities.get('volume_backend_name')
-        if (same_host or same_cluster) and backend_name in (
+        if backend_mod.same_backend(volume, host) and backend_name in (
                 None, self.backend.name):
             if pool_name not in self.backend.pools:
                 LOG.info('Destination %s of volume %s is not one of this '
@@ -199,27 +191,21 @@ class Migration:
         return conversion, place.compression or 'None'
 
     def _wait_for_migration(self, volume, vtree_id, dest, pool_name):
-        timeout = self.backend.option('scaleio_migration_timeout')
-        interval = self.backend.option('scaleio_migration_poll_interval')
-        deadline = time.monotonic() + timeout
-        while True:
-            tree = self.gateway.vtree(vtree_id)
-            if tree.migration_failed:
-                raise exception.VolumeBackendAPIException(
-                    data='the array paused the migration of volume %s '
-                         '(vTree %s) to pool %s: %s' % (
-                             volume.id, vtree_id, pool_name,
-                             tree.migration_pause_reason))
-            if not tree.migrating:
-                break
-            if time.monotonic() >= deadline:
-                raise exception.VolumeBackendAPIException(
-                    data='volume %s (vTree %s) is still moving to pool %s '
-                         'after %s s; Cinder still records it in its old '
-                         'pool. Migrate it to %s again to resume waiting.'
-                    % (volume.id, vtree_id, pool_name,
-                       timeout, pool_name))
-            time.sleep(interval)
+        tree = self.backend.moved(vtree_id)
+        if tree is None:
+            raise exception.VolumeBackendAPIException(
+                data='volume %s (vTree %s) is still moving to pool %s '
+                     'after %s s; Cinder still records it in its old '
+                     'pool. Migrate it to %s again to resume waiting.'
+                % (volume.id, vtree_id, pool_name,
+                   self.backend.option('scaleio_migration_timeout'),
+                   pool_name))
+        if tree.migration_failed:
+            raise exception.VolumeBackendAPIException(
+                data='the array paused the migration of volume %s '
+                     '(vTree %s) to pool %s: %s' % (
+                         volume.id, vtree_id, pool_name,
+                         tree.migration_pause_reason))
         if tree.storage_pool_id and tree.storage_pool_id != dest.id:
             raise exception.VolumeBackendAPIException(
                 data='the migration of volume %s (vTree %s) ended in pool '

@@ -13,6 +13,7 @@ from oslo_log import log as logging
 
 from cinder.volume import qos_specs as cinder_qos
 from cinder.volume import volume_utils
+from scaleio_cinder import backend as backend_mod
 from scaleio_cinder import errors
 from scaleio_cinder import specs
 from scaleio_client import records
@@ -71,16 +72,9 @@ class Retype:
         Its service's pool, or the same pool of another service of its
         active-active cluster (the volume records the one that made it).
         """
-        destination = host.get('host')
-        if destination == volume.host:
-            return True
-        cluster = host.get('cluster_name')
-        return bool(
-            destination and cluster and volume.cluster_name
-            and volume_utils.extract_host(cluster, 'backend')
-            == volume_utils.extract_host(volume.cluster_name, 'backend')
-            and volume_utils.extract_host(destination, 'pool')
-            == volume_utils.extract_host(volume.host, 'pool'))
+        return (backend_mod.same_backend(volume, host)
+                and volume_utils.extract_host(host['host'], 'pool')
+                == volume_utils.extract_host(volume.host, 'pool'))
 
     def _replication(self, volume, volume_id, extra_specs, new_type):
         """Pair or unpair the volume for the new type, on the array.

@@ -7,8 +7,6 @@ decide whether to grow it; a read happens only when the gateway refuses a
 grow (a volume resized behind Cinder's back).
 """
 
-import time
-
 from oslo_log import log as logging
 from oslo_utils import excutils
 
@@ -112,15 +110,8 @@ class Volumes:
             return False
         LOG.info('Volume %s (vTree %s) is being moved by the array; its '
                  'delete waits for the move to end.', volume.id, tree.id)
-        deadline = (time.monotonic()
-                    + self.backend.option('scaleio_migration_timeout'))
-        interval = self.backend.option('scaleio_migration_poll_interval')
-        while tree.migrating and not tree.migration_failed:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(interval)
-            tree = self.gateway.vtree(tree.id)
-        return not tree.migrating
+        tree = self.backend.moved(tree.id, tree)
+        return tree is not None and not tree.migrating
 
     def extend_volume(self, volume, new_size):
         """Grow the array volume when the new size leaves its 8 GiB bucket.
