@@ -14,6 +14,12 @@ keystoneauth session, run cycles until the level's count is done.
                     clone a volume from it -> delete the clone -> delete
                     the snapshot
 
+With the harness's null-1 backend present (Cinder's own do-nothing test
+driver, which ``up --in-tree`` adds) it also runs that one, labelled
+``null``: no array, no wait, no driver work, so its figures are the
+stack's own ceiling on this machine, the most any driver could reach
+(its ratio column is null / in-tree).
+
 Asynchronous steps are waited for through the API (status polled every
 ``--poll`` seconds: the polls are part of a step's latency, as an operator
 feels them). The simulator answers POSTs 50 ms late (a fault rule, unless
@@ -57,6 +63,8 @@ import layout  # noqa: E402
 MICROVERSION = '3.54'       # attachments with a mode; complete is 3.44+
 DELAY_RULE = {'action': 'delay', 'seconds': 0.05, 'method': 'POST',
               'path': '/api/*'}
+# env.json backend kinds this benchmark runs, and their labels
+LABELS = {'sdc': 'ours', 'in-tree': 'in-tree', 'null': 'null'}
 VOLUME_STEPS = ('volume create', 'attachment create', 'attachment complete',
                 'attachment delete', 'volume delete')
 SNAPSHOT_STEPS = ('snapshot create', 'clone from snapshot', 'clone delete',
@@ -362,10 +370,11 @@ def report(runs, levels, steps_by_kind):
         'driver', 'conc', 'step', 'n', 'ops/s', 'p50 ms', 'p95 ms',
         'errors', 'x ops/s', 'x p95'))
     for level in levels:
-        ours, theirs = runs[('ours', level)], runs[('in-tree', level)]
+        level_runs = [r for (_, lv), r in runs.items() if lv == level]
+        theirs = runs[('in-tree', level)]
         for kind, steps in steps_by_kind:
             for step in steps:
-                for run in (ours, theirs):
+                for run in level_runs:
                     s = run.stats(step)
                     line = '%-7s %4d %-22s ' % (run.label, level, step)
                     if s is None:
@@ -373,28 +382,34 @@ def report(runs, levels, steps_by_kind):
                             0, '-', '-', '-', run.errors[step]))
                         continue
                     ratio = ''
-                    o, t = ours.stats(step), theirs.stats(step)
-                    if run is ours and o and t:
+                    t = theirs.stats(step)
+                    if run is not theirs and t:
                         ratio = ' %8.2fx %8.2fx' % (
-                            o['ops'] / t['ops'], o['p95'] / t['p95'])
+                            s['ops'] / t['ops'], s['p95'] / t['p95'])
                     print(line + '%5d %8.2f %9.0f %9.0f %6d%s' % (
                         s['n'], s['ops'], s['p50'], s['p95'],
                         run.errors[step], ratio))
-            for run in (ours, theirs):
+            for run in level_runs:
                 if kind in run.wall:
                     done = run.cycles[kind]
-                    print('%-7s %4d %-22s %5d %8.2f %9s %9s %6d   '
+                    rate = done / run.wall[kind]
+                    ratio = ''
+                    if run is not theirs and theirs.cycles[kind]:
+                        ratio = ' %8.2fx' % (rate / (
+                            theirs.cycles[kind] / theirs.wall[kind]))
+                    print('%-7s %4d %-22s %5d %8.2f %9s %9s %6d%s   '
                           '(%.1f s wall, %.1f gateway requests a cycle)'
                           % (run.label, level, 'whole %s cycle' % kind,
-                             done, done / run.wall[kind], '', '',
+                             done, rate, '', '',
                              sum(run.errors[s] for s in dict(
                                  steps_by_kind)[kind]),
-                             run.wall[kind],
+                             ratio, run.wall[kind],
                              run.requests[kind] / max(done, 1)))
         print()
     print('ops/s of a step = concurrency / its mean latency; whole cycle '
-          '= cycles done / wall time; x = ours / in-tree (ops/s: higher '
-          'is better; p95: lower is better)')
+          '= cycles done / wall time; x = ours (or null) / in-tree '
+          '(ops/s: higher is better; p95: lower is better); null = '
+          'Cinder\'s do-nothing test driver, the stack\'s ceiling')
     for key, run in sorted(runs.items()):
         for message in run.messages:
             print('error (%s, concurrency %d): %s' % (key[0], key[1],
@@ -463,30 +478,31 @@ def main(argv=None):
     warnings.simplefilter('ignore')
     backends = {}
     for b in env.backends:
-        if b.get('volume_type') and b.get('kind') in ('sdc', 'in-tree'):
-            backends.setdefault('ours' if b['kind'] == 'sdc' else 'in-tree',
-                                dict(b, driver='ours' if b['kind'] == 'sdc'
-                                     else 'in-tree'))
-    if set(backends) != {'ours', 'in-tree'}:
+        label = LABELS.get(b.get('kind'))
+        if b.get('volume_type') and label:
+            backends.setdefault(label, b)
+    if not {'ours', 'in-tree'} <= set(backends):
         sys.exit('env.json has no in-tree backend with volume types: bring '
                  'the stack up with "harness.py up --in-tree"')
     if backends['ours']['pool'] != backends['in-tree']['pool']:
         print('note: ours on %s, in-tree on %s' % (
             backends['ours']['pool'], backends['in-tree']['pool']))
-    backends = {k: backends[k] for k in ('ours', 'in-tree')}
+    backends = {k: backends[k] for k in LABELS.values() if k in backends}
     gateway = env.gateway
     if gateway.get('kind') != 'simulator':
         sys.exit('needs the simulator (fault rules, counters)')
     sim = Simulator(gateway)
+    # the initiator is for null-1 (Cinder's fake driver exports through an
+    # LVM iSCSI target helper); a compute host's connector carries one
     connectors = [{'sdc_guid': s['guid'], 'host': 'bench-%s' % s['name'],
+                   'initiator': 'iqn.2026-12.org.bench:%s' % s['name'],
                    'ip': '127.0.0.1', 'platform': 'x86_64',
                    'os_type': 'linux', 'multipath': False}
                   for s in gateway['sdcs'] if s.get('guid')]
-    print('stack %s: ours = %s (%s), in-tree = %s (%s); %d volume and %d '
-          'snapshot cycles per driver and level; concurrency %s; polls '
-          'every %.2f s; %d SDCs; %d CPUs' % (
-              lay.state, backends['ours']['name'], backends['ours']['pool'],
-              backends['in-tree']['name'], backends['in-tree']['pool'],
+    print('stack %s: %s; %d volume and %d snapshot cycles per driver and '
+          'level; concurrency %s; polls every %.2f s; %d SDCs; %d CPUs' % (
+              lay.state, ', '.join('%s = %s (%s)' % (k, b['name'], b['pool'])
+                                   for k, b in backends.items()),
               args.volumes, args.snapshots, args.concurrency, args.poll,
               len(connectors), os.cpu_count()))
     volumes_before = sim.volume_count()
@@ -503,9 +519,9 @@ def main(argv=None):
             for driver in backends:
                 runs[(driver, level)] = Run(driver, level)
             # rounds in the order AB BA AB...: a neighbour's load on the
-            # machine falls on both drivers alike
+            # machine falls on every driver alike
             for n in range(args.rounds):
-                order = ['ours', 'in-tree']
+                order = list(backends)
                 if next(flip):
                     order.reverse()
                 for driver in order:

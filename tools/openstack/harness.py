@@ -231,9 +231,10 @@ def parse_args(argv):
                          'beside the first (kept in settings.json)')
     up.add_argument('--in-tree', action='store_true', default=None,
                     help='also a backend of Cinder\'s own PowerFlex driver '
-                         '(powerflex-1) on the same gateway, and a volume '
-                         'type per backend (kept in settings.json; '
-                         '--no-in-tree undoes it)')
+                         '(powerflex-1) on the same gateway, one of '
+                         'Cinder\'s do-nothing test driver (null-1: the '
+                         'stack\'s ceiling), and a volume type per backend '
+                         '(kept in settings.json; --no-in-tree undoes it)')
     up.add_argument('--no-in-tree', dest='in_tree', action='store_false')
     up.add_argument('--cloud', dest='cinder_only', action='store_false',
                     help='the whole cloud again after --cinder-only')
