@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.parse
 
+import configs
 import install
 import layout
 import procs
@@ -58,6 +59,15 @@ def update_settings(lay, args):
     if args.cinder_only is not None:
         settings['cinder_only'] = args.cinder_only
     if args.active_active is not None:
+        if (settings.get('active_active') and not args.active_active
+                and os.path.exists(os.path.join(lay.data('markers'),
+                                                'cinder-db'))):
+            # Cinder keeps a service's cluster in its row when the service
+            # starts without one: the backends would never show up alone
+            raise procs.HarnessError(
+                '--single on a state whose Cinder ran active-active: its '
+                'services and volumes stay in cluster %s; "wipe" first'
+                % configs.CLUSTER)
         settings['active_active'] = args.active_active
     if args.port_offset is not None:
         settings['port_offset'] = args.port_offset
