@@ -173,6 +173,33 @@ def _kvm_saved(layout):
     return os.path.join(layout.run, 'kvm-mode.json')
 
 
+def libvirt_setup(stack):
+    """Before libvirtd starts: what qemu, running as libvirt-qemu, needs."""
+    check_traversable(stack.layout.state)
+    kvm_group(stack)
+
+
+def check_traversable(state):
+    """Refuse a state dir that other users cannot reach.
+
+    qemu opens the guests' disks, images and consoles under it as user
+    libvirt-qemu: under a 0700 directory (``mktemp -d``) every boot fails
+    with "Cannot access storage file ... Permission denied".
+    """
+    path = os.path.abspath(state)
+    while True:
+        mode = os.stat(path).st_mode
+        if not mode & 0o001:
+            raise procs.HarnessError(
+                'qemu runs as libvirt-qemu and cannot pass %s (mode %o) to '
+                'the state dir %s: every boot would fail; "chmod o+x %s" or '
+                'put --state elsewhere' % (path, mode & 0o777, state, path))
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
 def kvm_group(stack):
     """/dev/kvm to group kvm as udev would; down puts it back.
 

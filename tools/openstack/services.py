@@ -441,7 +441,7 @@ SERVICES = [
             when=_cloud, ready=lambda stack: os.path.exists(
                 '/run/libvirt/virtlogd-sock'), timeout=30),
     Service('libvirtd', command=cloud.libvirtd_command, after=('virtlogd',),
-            setup=cloud.kvm_group, ready=cloud.libvirtd_ready, when=_cloud,
+            setup=cloud.libvirt_setup, ready=cloud.libvirtd_ready, when=_cloud,
             before_stop=cloud.before_libvirtd_stops, timeout=120),
     # the APIs under uwsgi
     Service('placement', command=cloud.uwsgi(
