@@ -14,6 +14,7 @@ Without an active-active stack these tests skip, saying so.
 
 import base64
 import concurrent.futures
+import os
 import sys
 import time
 import uuid
@@ -132,6 +133,18 @@ class TestActiveActive(base.HarnessTestCase):
         self.assertEqual('available', self.volume(volume['id'])['status'])
         self.assert_array_matches_cinder()
 
+    def reached_a_service(self, volume_id):
+        """Whether a volume service's log names the volume.
+
+        Its create flow logs the volume's id when it begins.
+        """
+        for name in self.env['volume_services']:
+            path = os.path.join(self.env['log_dir'], name + '.log')
+            with open(path, errors='replace') as f:
+                if any(volume_id in line for line in f):
+                    return True
+        return False
+
     def test_kill_one_service_under_load(self):
         self.assertEqual(2, len(self.services()))
         sdc = self.sdcs_by_name.get('sdc1') or next(
@@ -170,10 +183,27 @@ class TestActiveActive(base.HarnessTestCase):
         self.assertEqual([], cleanup.get('unavailable', []))
         # what the dead service held settles: creating -> error, deleting
         # -> deleted; then delete what ended in error or still exists
+        settle_by = time.monotonic() + 180
+        lost = []
         for volume_id in made:
-            v = self.wait_volume(volume_id, None, 'available', 'error',
-                                 'in-use', 'error_deleting', 'reserved',
-                                 'attaching', timeout=180)
+            try:
+                v = self.wait_volume(
+                    volume_id, None, 'available', 'error', 'in-use',
+                    'error_deleting', 'reserved', 'attaching',
+                    timeout=max(10, settle_by - time.monotonic()))
+            except base.Timeout:
+                v = self.volume(volume_id)
+                if v is None:
+                    continue        # deleted just now
+                if v['status'] != 'creating' or self.reached_a_service(
+                        volume_id):
+                    raise
+                # Lost in flight, Cinder's own gap: a service acknowledges
+                # an RPC cast before it starts on it, and only then writes
+                # the workers row the clean-up looks for; the kill fell
+                # between the two. The volume stays "creating" for good,
+                # as an operator would see it, who resets it.
+                lost.append(volume_id)
             if v:
                 for a in v.get('attachments') or ():
                     self.api('DELETE', '/attachments/%s'
@@ -192,9 +222,11 @@ class TestActiveActive(base.HarnessTestCase):
         # the figures, in the harness tests' log
         sys.stderr.write(
             'active-active kill: %d volumes made, %d operations failed at '
-            'the kill %s; mappings of interrupted attaches before the killed '
-            'service started again: %d\n' % (
-                len(made), len(failures), failures[:3], len(interrupted)))
+            'the kill %s; %d creates lost in flight (acknowledged by the '
+            'killed service, never begun); mappings of interrupted attaches '
+            'before the killed service started again: %d\n' % (
+                len(made), len(failures), failures[:3], len(lost),
+                len(interrupted)))
         self.assert_array_matches_cinder()
         self.assertTrue(made)
 
