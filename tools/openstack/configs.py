@@ -371,15 +371,20 @@ def _backend_section(backend):
         extra_lines=backend.get('extra_lines', ''))
 
 
+def _database(stack):
+    """${db_url}/<database>?${db_query}: every service's connection."""
+    return dict(db_url='mysql+pymysql://%s:%s@%s:%d' % (
+        DB_USER, DB_PASSWORD, HOST, stack.port('mariadb')),
+        db_query=DB_QUERY)
+
+
 def _render(stack, template, path, mode=0o644, **extra):
     values = dict(vars(stack.paths), venv=stack.layout.venv,
                   run=stack.layout.run, logs=stack.layout.logs,
                   keystone_url=stack.url('keystone'),
                   mariadb_port=stack.port('mariadb'),
                   amqp_port=stack.port('rabbitmq'),
-                  db_url='mysql+pymysql://%s:%s@%s:%d' % (
-                      DB_USER, DB_PASSWORD, HOST, stack.port('mariadb')),
-                  db_query=DB_QUERY)
+                  **_database(stack))
     values.update(extra)
     write_file(stack.layout.etc(path),
                string.Template(template).substitute(values), mode)
@@ -530,9 +535,7 @@ def _values(stack):
     return dict(vars(c), venv=stack.layout.venv, run=stack.layout.run,
                 logs=stack.layout.logs,
                 amqp_port=stack.port('rabbitmq'),
-                db_url='mysql+pymysql://%s:%s@%s:%d' % (
-                    DB_USER, DB_PASSWORD, HOST, stack.port('mariadb')),
-                db_query=DB_QUERY,
+                **_database(stack),
                 keystone_url=stack.url('keystone'),
                 glance_url=stack.url('glance-api'),
                 neutron_url=stack.url('neutron-api'),
