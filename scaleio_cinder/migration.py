@@ -26,7 +26,6 @@ wait (the gateway answers "in progress" or "already there").
 array volume takes the name of the original Cinder id.
 """
 
-
 from cinder import exception
 from cinder.objects import fields
 from cinder.volume import volume_utils

@@ -84,10 +84,12 @@ class Env:
     admin: dict             # keystoneauth's v3.Password arguments
     cinder_url: str         # .../v3, without the project
     # [{'name': 'scaleio-1', 'pool': 'pd1:sp1', 'kind': 'sdc',
-    #   'system': 'gateway'}, ...]: kind sdc, replicated, nvme, ec, or
-    #   in-tree (Cinder's own PowerFlex driver, up --in-tree);
-    # system 'gateway' or a key of systems; volume_type (the harness's
-    # type for the backend) and replication_device (its backend_id)
+    #   'system': 'gateway'}, ...]: kind sdc, replicated, nvme, ec,
+    #   in-tree (Cinder's own PowerFlex driver, up --in-tree) or null
+    #   (Cinder's do-nothing test driver, up --in-tree);
+    # system 'gateway', a key of systems, or 'none' (null); volume_type
+    # (the harness's type for the backend) and replication_device (its
+    # backend_id)
     backends: list
     # kind (simulator or real), url, host, port, username, password,
     # ca_file; for the simulator also api_url, control_url, state_dir,
